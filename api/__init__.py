@@ -1,0 +1,1 @@
+"""sfa api layer."""

@@ -1,0 +1,306 @@
+"""psycopg2 recorders for ``eventsourcing`` (the factory is ``infra.postgres``).
+
+What must hold:
+
+- Global order. Writers take a transaction-scoped advisory lock before they
+  number their events, so positions are handed out in commit order and are
+  gapless: a reader never sees position N+1 before N is visible.
+- One round trip per write. Events (and an optional tracking record) go in
+  through one server-side function call, committed on its own.
+- The events table accepts inserts only: triggers refuse UPDATE, DELETE and
+  TRUNCATE in the database itself.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing import persistence as es
+
+from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
+from infra.pg_schema import (
+    aggregate_table_ddl,
+    application_table_ddl,
+    create_schema,
+    tracking_table_ddl,
+)
+from infra.pg_subscription import PgSubscription
+
+__all__ = [
+    "PgAggregateRecorder",
+    "PgApplicationRecorder",
+    "PgProcessRecorder",
+    "PgTrackingRecorder",
+]
+
+
+def _stored_event(row: tuple[Any, ...]) -> es.StoredEvent:
+    return es.StoredEvent(
+        originator_id=row[0],
+        originator_version=row[1],
+        topic=row[2],
+        state=bytes(row[3]),
+    )
+
+
+class PgRecorder:
+    def __init__(self, datastore: PgDatastore) -> None:
+        self.datastore = datastore
+        self.schema = datastore.schema
+
+    def ddl(self) -> list[str]:
+        return []
+
+    def create_table(self) -> None:
+        """Create what is missing; safe to run from many processes at once."""
+        create_schema(self.datastore, self.ddl())
+
+
+class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
+    """Events of aggregates, without a global log (used for snapshots)."""
+
+    def __init__(
+        self, datastore: PgDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore)
+        self.events_table_name = events_table_name
+        self.events_table = qualified(self.schema, events_table_name)
+
+    def ddl(self) -> list[str]:
+        return aggregate_table_ddl(self.schema, self.events_table_name)
+
+    @retry_on_disconnect()
+    def insert_events(
+        self, stored_events: Sequence[es.StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if stored_events:
+            with self.datastore.cursor() as curs:
+                curs.execute(
+                    f"INSERT INTO {self.events_table} "
+                    "(originator_id, originator_version, topic, state) "
+                    "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[],"
+                    " %s::bytea[])",
+                    _columns(stored_events),
+                )
+        return None
+
+    @retry_on_disconnect()
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[es.StoredEvent]:
+        sql = (
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE originator_id = %s"
+        )
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            sql += " AND originator_version > %s"
+            params.append(gt)
+        if lte is not None:
+            sql += " AND originator_version <= %s"
+            params.append(lte)
+        sql += " ORDER BY originator_version" + (" DESC" if desc else "")
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(limit)
+        with self.datastore.cursor() as curs:
+            curs.execute(sql, params)
+            return [_stored_event(row) for row in curs.fetchall()]
+
+
+def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
+    return [
+        [e.originator_id for e in events],
+        [e.originator_version for e in events],
+        [e.topic for e in events],
+        [e.state for e in events],
+    ]
+
+
+class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
+    """Events of aggregates plus the global, gapless notification log."""
+
+    def __init__(
+        self, datastore: PgDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.channel_name = f"{self.schema}_{events_table_name}"[:63]
+        self.insert_function = qualified(self.schema, f"{events_table_name}_insert")
+        key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
+        self.lock_key = key
+
+    def ddl(self) -> list[str]:
+        return application_table_ddl(
+            self.schema,
+            self.events_table_name,
+            channel=quote_ident(self.channel_name),
+            lock_key=self.lock_key,
+        )
+
+    @retry_on_disconnect()
+    def insert_events(
+        self, stored_events: Sequence[es.StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        tracking: es.Tracking | None = kwargs.get("tracking")
+        tracking_args: list[Any] = [None, None, None, None]
+        if tracking is not None:
+            tracking_args = self._tracking_args(tracking)
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT {self.insert_function}(%s::uuid[], %s::bigint[],"
+                " %s::text[], %s::bytea[], %s, %s, %s, %s)",
+                [*_columns(stored_events), *tracking_args],
+            )
+            row = curs.fetchone()
+        head = row[0] if row else None
+        if head is None:
+            return []
+        return list(range(head + 1, head + 1 + len(stored_events)))
+
+    def _tracking_args(self, tracking: es.Tracking) -> list[Any]:
+        msg = "this recorder does not record tracking; use PgProcessRecorder"
+        raise es.ProgrammingError(msg)
+
+    @retry_on_disconnect()
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[es.Notification]:
+        sql = (
+            "SELECT notification_id, originator_id, originator_version, topic,"
+            f" state FROM {self.events_table} WHERE TRUE"
+        )
+        params: list[Any] = []
+        if start is not None:
+            sql += " AND notification_id >" + ("= %s" if inclusive_of_start else " %s")
+            params.append(start)
+        if stop is not None:
+            sql += " AND notification_id <= %s"
+            params.append(stop)
+        if topics:
+            sql += " AND topic = ANY(%s)"
+            params.append(list(topics))
+        sql += " ORDER BY notification_id LIMIT %s"
+        params.append(limit)
+        with self.datastore.cursor() as curs:
+            curs.execute(sql, params)
+            return [
+                es.Notification(
+                    id=r[0],
+                    originator_id=r[1],
+                    originator_version=r[2],
+                    topic=r[3],
+                    state=bytes(r[4]),
+                )
+                for r in curs.fetchall()
+            ]
+
+    @retry_on_disconnect()
+    def max_notification_id(self) -> int | None:
+        with self.datastore.cursor() as curs:
+            curs.execute(f"SELECT max(notification_id) FROM {self.events_table}")
+            row = curs.fetchone()
+        return row[0] if row else None
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> es.Subscription[es.ApplicationRecorder]:
+        return PgSubscription(recorder=self, gt=gt, topics=topics)
+
+
+class PgTrackingRecorder(PgRecorder, es.TrackingRecorder):
+    """One row per upstream name: the position processed last.
+
+    Views subclass this and write their rows and the tracking record in one
+    ``datastore.transaction()`` via ``insert_tracking_in(curs, tracking)``.
+    """
+
+    def __init__(
+        self,
+        datastore: PgDatastore,
+        *,
+        tracking_table_name: str = "notification_tracking",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(datastore, **kwargs)
+        self.tracking_table_name = tracking_table_name
+        self.tracking_table = qualified(self.schema, tracking_table_name)
+
+    def ddl(self) -> list[str]:
+        return [
+            *super().ddl(),
+            *tracking_table_ddl(self.schema, self.tracking_table_name),
+        ]
+
+    @retry_on_disconnect()
+    def insert_tracking(self, tracking: es.Tracking) -> None:
+        with self.datastore.cursor() as curs:
+            self.insert_tracking_in(curs, tracking)
+
+    def insert_tracking_in(self, curs: Any, tracking: es.Tracking) -> None:
+        """Advance the position; a position not above the recorded one is an
+        ``IntegrityError`` (the event was processed already)."""
+        curs.execute(
+            f"INSERT INTO {self.tracking_table} AS t VALUES (%s, %s) "
+            "ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = EXCLUDED.notification_id "
+            "WHERE t.notification_id < EXCLUDED.notification_id "
+            "RETURNING notification_id",
+            (tracking.application_name, tracking.notification_id),
+        )
+        if curs.fetchone() is None:
+            msg = (
+                f"tracking {tracking.application_name} {tracking.notification_id}"
+                " is not above the recorded position"
+            )
+            raise es.IntegrityError(msg)
+
+    @retry_on_disconnect()
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT notification_id FROM {self.tracking_table}"
+                " WHERE application_name = %s",
+                (application_name,),
+            )
+            row = curs.fetchone()
+        return row[0] if row else None
+
+
+class PgProcessRecorder(PgTrackingRecorder, PgApplicationRecorder, es.ProcessRecorder):
+    """Events and a tracking record, recorded together or not at all."""
+
+    def __init__(
+        self,
+        datastore: PgDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore,
+            tracking_table_name=tracking_table_name,
+            events_table_name=events_table_name,
+        )
+
+    def _tracking_args(self, tracking: es.Tracking) -> list[Any]:
+        return [
+            self.schema,
+            self.tracking_table_name,
+            tracking.application_name,
+            tracking.notification_id,
+        ]
