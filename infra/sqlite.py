@@ -1,0 +1,144 @@
+"""The embedded default: ``eventsourcing.sqlite`` plus what it lacks.
+
+``PERSISTENCE_MODULE=infra.sqlite:Factory`` with ``SQLITE_DBNAME`` a file path
+(its folder is created if absent; WAL mode, set by the library).
+
+What this adds, and must hold:
+
+- ``subscribe()``: the library's SQLite recorder has none. A subscription is
+  woken at once by writers in this process, and polls every
+  ``SFA_DB_POLL_INTERVAL`` seconds (default 1) for writers in other processes.
+- The events table accepts inserts only: triggers refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    ListenNotifySubscription,
+    StoredEvent,
+    Subscription,
+)
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteFactory,
+    SQLiteProcessRecorder,
+)
+from eventsourcing.utils import Environment, EnvType
+
+R = TypeVar("R", bound=ApplicationRecorder)
+
+_subscribers: dict[str, set[threading.Event]] = defaultdict(set)
+_subscribers_lock = threading.Lock()
+
+
+def _wake(db_name: str) -> None:
+    with _subscribers_lock:
+        for event in _subscribers[db_name]:
+            event.set()
+
+
+class SQLiteSubscription(ListenNotifySubscription["SubscribableSQLiteRecorder"]):
+    def __init__(
+        self,
+        recorder: SubscribableSQLiteRecorder,
+        gt: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._db_name = recorder.db_name
+        with _subscribers_lock:
+            _subscribers[self._db_name].add(self._has_been_notified)
+        self._poll_interval = recorder.poll_interval
+        self._poll_thread = threading.Thread(target=self._poll, daemon=True)
+        self._poll_thread.start()
+
+    def stop(self) -> None:
+        with _subscribers_lock:
+            _subscribers[self._db_name].discard(self._has_been_notified)
+        super().stop()
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._poll_thread.join()
+
+    def _poll(self) -> None:
+        stopped = threading.Event()
+        while not self._has_been_stopped:
+            stopped.wait(self._poll_interval)
+            self._has_been_notified.set()
+
+
+class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's recorder, made insert-only, with a subscription."""
+
+    db_name = ""
+    poll_interval = 1.0
+
+    def construct_create_table_statements(self) -> list[str]:
+        table = self.events_table_name
+        refuse = "SELECT RAISE(ABORT, 'stored events are immutable')"
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE"
+            f" ON {table} BEGIN {refuse}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE"
+            f" ON {table} BEGIN {refuse}; END",
+        ]
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super().insert_events(stored_events, **kwargs)
+        if stored_events:
+            _wake(self.db_name)
+        return ids
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        return SQLiteSubscription(recorder=self, gt=gt, topics=topics)
+
+
+class SubscribableSQLiteProcessRecorder(
+    SubscribableSQLiteRecorder, SQLiteProcessRecorder
+):
+    pass
+
+
+class Factory(SQLiteFactory):
+    POLL_INTERVAL = "SFA_DB_POLL_INTERVAL"
+
+    application_recorder_class = SubscribableSQLiteRecorder
+    process_recorder_class = SubscribableSQLiteProcessRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        env = env if isinstance(env, Environment) else Environment(env=env)
+        db_name = env.get(self.SQLITE_DBNAME) or ""
+        if db_name and ":memory:" not in db_name and "mode=memory" not in db_name:
+            Path(db_name).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(env)
+        self.db_name = db_name
+        self.poll_interval = float(self.env.get(self.POLL_INTERVAL) or 1.0)
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return self._configured(super().application_recorder())
+
+    def process_recorder(self) -> SQLiteProcessRecorder:
+        recorder = self._configured(super().process_recorder())
+        assert isinstance(recorder, SQLiteProcessRecorder)
+        return recorder
+
+    def _configured(self, recorder: R) -> R:
+        if isinstance(recorder, SubscribableSQLiteRecorder):
+            recorder.db_name = self.db_name
+            recorder.poll_interval = self.poll_interval
+        return recorder

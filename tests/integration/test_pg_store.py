@@ -1,0 +1,155 @@
+"""What the PostgreSQL store promises beyond the library's suites."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from uuid import uuid4
+
+import psycopg2
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from infra.pg_datastore import PgDatastore
+from infra.pg_recorders import PgApplicationRecorder
+from tests.services import admin_cursor, drop_schema, require_postgres
+
+SCHEMA = "sfa_test_store"
+EVENTS = f'"{SCHEMA}"."events"'
+
+
+@pytest.fixture
+def url() -> str:
+    url = require_postgres()
+    drop_schema(url, SCHEMA)
+    return url
+
+
+@pytest.fixture
+def recorder(url: str) -> Iterator[PgApplicationRecorder]:
+    datastore = PgDatastore(url, schema=SCHEMA, poll_interval=0.2)
+    recorder = PgApplicationRecorder(datastore, events_table_name="events")
+    recorder.create_table()
+    yield recorder
+    datastore.close()
+
+
+def new_events(count: int = 1) -> list[StoredEvent]:
+    originator_id = uuid4()
+    return [
+        StoredEvent(originator_id, version, "topic", b'{"n": 1}')
+        for version in range(1, count + 1)
+    ]
+
+
+def terminate_backends(url: str, query_like: str = "%") -> int:
+    with admin_cursor(url) as curs:
+        curs.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'sfa' AND pid <> pg_backend_pid()"
+            " AND query LIKE %s",
+            (query_like,),
+        )
+        row = curs.fetchone()
+    return int(row[0]) if row else 0
+
+
+class TestEventsTableIsInsertOnly:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            f"UPDATE {EVENTS} SET topic = 'altered'",
+            f"DELETE FROM {EVENTS}",
+            f"TRUNCATE {EVENTS}",
+        ],
+    )
+    def test_database_refuses(
+        self, url: str, recorder: PgApplicationRecorder, statement: str
+    ) -> None:
+        recorder.insert_events(new_events(2))
+        with admin_cursor(url) as curs:
+            with pytest.raises(psycopg2.Error, match="immutable"):
+                curs.execute(statement)
+            curs.execute(f"SELECT count(*), min(topic) FROM {EVENTS}")
+            assert curs.fetchone() == (2, "topic")
+
+
+class TestInsertEvents:
+    def test_positions_are_gapless_after_a_conflict(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        events = new_events(2)
+        assert recorder.insert_events(events) == [1, 2]
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([events[1], *new_events(1)])
+        assert recorder.max_notification_id() == 2
+        assert recorder.insert_events(new_events(1)) == [3]
+
+    def test_dropped_connections_are_replaced(
+        self, url: str, recorder: PgApplicationRecorder
+    ) -> None:
+        recorder.insert_events(new_events(1))
+        assert terminate_backends(url) >= 1
+        assert recorder.insert_events(new_events(1)) == [2]
+        assert len(recorder.select_notifications(start=None, limit=10)) == 2
+
+    def test_tailing_reader_never_sees_a_gap(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        """Given 4 writers racing, a reader that follows the log from its last
+        position sees every position in order: nothing is skipped."""
+        writers_done = threading.Event()
+
+        def write() -> None:
+            for _ in range(50):
+                recorder.insert_events(new_events(3))
+
+        threads = [threading.Thread(target=write) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        seen: list[int] = []
+        closer = threading.Thread(
+            target=lambda: ([t.join() for t in threads], writers_done.set())
+        )
+        closer.start()
+        while not writers_done.is_set() or len(seen) < 600:
+            page = recorder.select_notifications(
+                start=seen[-1] if seen else 0, limit=50, inclusive_of_start=False
+            )
+            seen.extend(n.id for n in page)
+        closer.join()
+        assert seen == list(range(1, 601))
+
+
+class TestSubscription:
+    def test_delivers_a_row_whose_notify_was_lost(
+        self, url: str, recorder: PgApplicationRecorder
+    ) -> None:
+        """Given a subscription, when a row arrives without a NOTIFY, then the
+        subscription still yields it (it polls)."""
+        with recorder.subscribe(gt=None) as subscription:
+            give_up = threading.Timer(10, subscription.stop)
+            give_up.start()
+            with admin_cursor(url) as curs:
+                curs.execute(
+                    f"INSERT INTO {EVENTS} (notification_id, originator_id,"
+                    " originator_version, topic, state)"
+                    " VALUES (1, %s, 1, 'silent', '\\x7b7d')",
+                    (uuid4(),),
+                )
+            notification = next(subscription)
+            give_up.cancel()
+        assert (notification.id, notification.topic) == (1, "silent")
+
+    def test_survives_losing_its_listening_connection(
+        self, url: str, recorder: PgApplicationRecorder
+    ) -> None:
+        with recorder.subscribe(gt=None) as subscription:
+            give_up = threading.Timer(15, subscription.stop)
+            give_up.start()
+            recorder.insert_events(new_events(1))
+            assert next(subscription).id == 1
+            assert terminate_backends(url, "LISTEN%") == 1
+            recorder.insert_events(new_events(1))
+            assert next(subscription).id == 2
+            give_up.cancel()
