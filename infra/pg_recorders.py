@@ -211,6 +211,10 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
 
     @retry_on_disconnect()
     def max_notification_id(self) -> int | None:
+        return self.probe_head()
+
+    def probe_head(self) -> int | None:
+        """The head position, asked once (no retry): for health probes."""
         with self.datastore.cursor() as curs:
             curs.execute(f"SELECT max(notification_id) FROM {self.events_table}")
             row = curs.fetchone()

@@ -7,6 +7,7 @@ elsewhere the test is skipped with the same message.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -58,3 +59,12 @@ def admin_cursor(url: str) -> Iterator[psycopg2.extensions.cursor]:
 def drop_schema(url: str, schema: str) -> None:
     with admin_cursor(url) as curs:
         curs.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def join_stray_threads(timeout: float = 10.0) -> None:
+    """Wait for threads a library test case started and did not join (its
+    readers stop soon after the test); closing a store under them can crash."""
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join(timeout)

@@ -23,7 +23,7 @@ from infra.pg_recorders import (
     PgTrackingRecorder,
 )
 from infra.postgres import Factory
-from tests.services import drop_schema, require_postgres
+from tests.services import drop_schema, join_stray_threads, require_postgres
 
 SCHEMA = "sfa_test_recorders"
 
@@ -41,6 +41,7 @@ class PgSetup:
 
     def tearDown(self) -> None:
         super().tearDown()  # type: ignore[misc]
+        join_stray_threads()
         self.datastore.close()
 
 

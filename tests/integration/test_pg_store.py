@@ -108,9 +108,13 @@ class TestInsertEvents:
         for thread in threads:
             thread.start()
         seen: list[int] = []
-        closer = threading.Thread(
-            target=lambda: ([t.join() for t in threads], writers_done.set())
-        )
+
+        def close_when_written() -> None:
+            for thread in threads:
+                thread.join()
+            writers_done.set()
+
+        closer = threading.Thread(target=close_when_written)
         closer.start()
         while not writers_done.is_set() or len(seen) < 600:
             page = recorder.select_notifications(

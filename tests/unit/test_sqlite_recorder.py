@@ -14,6 +14,7 @@ from eventsourcing.tests import persistence as suites
 from eventsourcing.utils import Environment
 
 from infra.sqlite import Factory, SubscribableSQLiteRecorder
+from tests.services import join_stray_threads
 
 
 def sqlite_factory(path: Path, poll_interval: str = "0.1") -> Factory:
@@ -33,6 +34,7 @@ class TestSQLiteApplicationRecorder(suites.ApplicationRecorderTestCase):
         self.factory = sqlite_factory(Path(self.tmp.name) / "var" / "sfa.db")
 
     def tearDown(self) -> None:
+        join_stray_threads()
         self.factory.close()
         self.tmp.cleanup()
 

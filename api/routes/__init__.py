@@ -1,0 +1,10 @@
+"""One router per resource, collected here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import health
+
+api_router = APIRouter()
+api_router.include_router(health.router)

@@ -1,0 +1,52 @@
+"""The composition root: builds the engine from settings, in one place.
+
+``api/`` and the CLI take the container and build nothing themselves.
+Nothing here runs at import time; ``bootstrap()`` opens the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from eventsourcing.persistence import PersistenceError
+
+from commands.application import SalesApplication
+from infra.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    store: Literal["postgres", "sqlite"]
+    reachable: bool
+    head_position: int | None
+    error: str | None = None
+
+
+@dataclass
+class Container:
+    settings: Settings
+    app: SalesApplication
+
+    def store_health(self) -> StoreHealth:
+        """Asks the store once, without retrying, so a probe answers quickly."""
+        recorder = self.app.recorder
+        probe = getattr(recorder, "probe_head", recorder.max_notification_id)
+        try:
+            head = probe()
+        except PersistenceError as e:
+            return StoreHealth(self.settings.store_kind, False, None, str(e))
+        return StoreHealth(self.settings.store_kind, True, head or 0)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    settings = settings or Settings.from_env()
+    app = SalesApplication(env=settings.persistence_env())
+    logger.info("store: %s", settings.store_kind)
+    return Container(settings=settings, app=app)
