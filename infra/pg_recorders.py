@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from eventsourcing import persistence as es
 
@@ -37,13 +37,37 @@ __all__ = [
 ]
 
 
-def _stored_event(row: tuple[Any, ...]) -> es.StoredEvent:
-    return es.StoredEvent(
-        originator_id=row[0],
-        originator_version=row[1],
-        topic=row[2],
-        state=bytes(row[3]),
-    )
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _notifications(rows: list[tuple[Any, ...]]) -> list[es.Notification]:
+    """Rows of (id, 32-hex originator id, version, topic, state) as objects.
+
+    The log is read in bulk (projections, relays, audits), so this skips the
+    per-field work of ``UUID(str)`` and the frozen dataclass ``__init__``, as
+    the library's own mapper does for domain events.
+    """
+    result = []
+    unknown = SafeUUID.unknown
+    for notification_id, hex_id, version, topic, state in rows:
+        originator_id = _new(UUID)
+        _set(originator_id, "int", int(hex_id, 16))
+        _set(originator_id, "is_safe", unknown)
+        notification = _new(es.Notification)
+        _set(
+            notification,
+            "__dict__",
+            {
+                "originator_id": originator_id,
+                "originator_version": version,
+                "topic": topic,
+                "state": bytes(state),
+                "id": notification_id,
+            },
+        )
+        result.append(notification)
+    return result
 
 
 class PgRecorder:
@@ -98,7 +122,7 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
         limit: int | None = None,
     ) -> Sequence[es.StoredEvent]:
         sql = (
-            "SELECT originator_id, originator_version, topic, state "
+            "SELECT originator_version, topic, state "
             f"FROM {self.events_table} WHERE originator_id = %s"
         )
         params: list[Any] = [originator_id]
@@ -114,7 +138,11 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
             params.append(limit)
         with self.datastore.cursor() as curs:
             curs.execute(sql, params)
-            return [_stored_event(row) for row in curs.fetchall()]
+            rows = curs.fetchall()
+        return [
+            es.StoredEvent(originator_id, version, topic, bytes(state))
+            for version, topic, state in rows
+        ]
 
 
 def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
@@ -181,8 +209,8 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         inclusive_of_start: bool = True,
     ) -> Sequence[es.Notification]:
         sql = (
-            "SELECT notification_id, originator_id, originator_version, topic,"
-            f" state FROM {self.events_table} WHERE TRUE"
+            "SELECT notification_id, replace(originator_id::text, '-', ''),"
+            f" originator_version, topic, state FROM {self.events_table} WHERE TRUE"
         )
         params: list[Any] = []
         if start is not None:
@@ -198,16 +226,7 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         params.append(limit)
         with self.datastore.cursor() as curs:
             curs.execute(sql, params)
-            return [
-                es.Notification(
-                    id=r[0],
-                    originator_id=r[1],
-                    originator_version=r[2],
-                    topic=r[3],
-                    state=bytes(r[4]),
-                )
-                for r in curs.fetchall()
-            ]
+            return _notifications(curs.fetchall())
 
     @retry_on_disconnect()
     def max_notification_id(self) -> int | None:

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import psycopg2
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from infra.pg_datastore import PgDatastore
 from infra.pg_recorders import PgApplicationRecorder
@@ -157,3 +157,18 @@ class TestSubscription:
             recorder.insert_events(new_events(1))
             assert next(subscription).id == 2
             give_up.cancel()
+
+
+class TestDriverErrors:
+    def test_unreachable_database_is_an_operational_error(self) -> None:
+        datastore = PgDatastore("postgresql://postgres@127.0.0.1:1/test")
+        recorder = PgApplicationRecorder(datastore, events_table_name="events")
+        with pytest.raises(OperationalError, match=r"127\.0\.0\.1"):
+            recorder.probe_head()
+
+    def test_busy_pool_is_an_operational_error_not_a_hang(self, url: str) -> None:
+        datastore = PgDatastore(url, schema=SCHEMA, pool_size=1, pool_timeout=0.2)
+        busy = pytest.raises(OperationalError, match="free")
+        with datastore.connection(), busy, datastore.connection():
+            pass
+        datastore.close()

@@ -1,0 +1,1 @@
+"""Benchmarks for the sfa engine; run each module with ``python -m``."""
