@@ -10,10 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+
+from commands.base import Conflict, Forbidden, IdReused, NotFound, StaleVersion
+from domain.base import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,34 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
+    (NotFound, 404, "Not found"),
+    (Forbidden, 403, "Forbidden"),
+    (StaleVersion, 412, "Stale version"),
+    (Conflict, 409, "Conflict"),
+    (IdReused, 409, "Id already used"),
+    (DomainError, 422, "Business rule broken"),
+]
+
+
+async def _domain(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status, title = next((s, t) for c, s, t in _DOMAIN_STATUS if isinstance(exc, c))
+    return problem(
+        status, title, str(exc), kind=exc.rule.replace("_", "-"), rule=exc.rule
+    )
+
+
+async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("store unavailable: %s", exc)
+    return problem(
+        503,
+        "Store unavailable",
+        "The event store did not answer; nothing was recorded. Retry shortly.",
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "Internal error", "The server failed; the error was logged.")
@@ -83,4 +115,7 @@ def _title(status: int) -> str:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(OperationalError, _store_unavailable)
+    app.add_exception_handler(InterfaceError, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)

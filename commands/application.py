@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class SalesApplication(Application[UUID]):
@@ -14,3 +27,7 @@ class SalesApplication(Application[UUID]):
     """
 
     name = "sfa"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())

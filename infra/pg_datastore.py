@@ -26,6 +26,19 @@ logger = logging.getLogger(__name__)
 
 psycopg2.extras.register_uuid()  # type: ignore[no-untyped-call]
 
+
+def _bytea(value: str | bytes | None, curs: Cursor) -> bytes | None:
+    """bytea (hex output) straight to ``bytes``: the log is read in bulk, and
+    this skips the driver's memoryview and the copy out of it."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.startswith("\\x"):
+        return bytes.fromhex(value[2:])
+    return bytes(psycopg2.BINARY(value, curs))  # bytea_output = escape
+
+
+BYTEA_AS_BYTES = psycopg2.extensions.new_type((17,), "BYTEA_AS_BYTES", _bytea)
+
 _ERRORS: list[tuple[type[psycopg2.Error], type[es.PersistenceError]]] = [
     (psycopg2.IntegrityError, es.IntegrityError),
     (psycopg2.OperationalError, es.OperationalError),
@@ -91,6 +104,7 @@ class PgDatastore:
         except psycopg2.Error as e:
             raise translate(e) from e
         conn.autocommit = True
+        psycopg2.extensions.register_type(BYTEA_AS_BYTES, conn)
         return conn
 
     @contextmanager

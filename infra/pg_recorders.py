@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID, SafeUUID
 
 from eventsourcing import persistence as es
+from psycopg2.extras import Json
 
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
 from infra.pg_schema import (
@@ -163,6 +164,7 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.channel_name = f"{self.schema}_{events_table_name}"[:63]
         self.insert_function = qualified(self.schema, f"{events_table_name}_insert")
+        self.replies_table = qualified(self.schema, f"{events_table_name}_idempotency")
         key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
         self.lock_key = key
 
@@ -182,11 +184,14 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         tracking_args: list[Any] = [None, None, None, None]
         if tracking is not None:
             tracking_args = self._tracking_args(tracking)
+        reply = kwargs.get("idempotency")
+        if not stored_events and tracking is None and reply is None:
+            return []
         with self.datastore.cursor() as curs:
             curs.execute(
                 f"SELECT {self.insert_function}(%s::uuid[], %s::bigint[],"
-                " %s::text[], %s::bytea[], %s, %s, %s, %s)",
-                [*_columns(stored_events), *tracking_args],
+                " %s::text[], %s::bytea[], %s, %s, %s, %s, %s::jsonb)",
+                [*_columns(stored_events), *tracking_args, reply and Json(reply)],
             )
             row = curs.fetchone()
         head = row[0] if row else None
@@ -197,6 +202,18 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
     def _tracking_args(self, tracking: es.Tracking) -> list[Any]:
         msg = "this recorder does not record tracking; use PgProcessRecorder"
         raise es.ProgrammingError(msg)
+
+    @retry_on_disconnect()
+    def select_idempotency(self, key: str) -> dict[str, Any] | None:
+        """The reply recorded with ``key`` (``idempotency=`` of insert_events),
+        with the ``position`` of its last event; None if the key is new."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT response, position FROM {self.replies_table} WHERE key = %s",
+                (key,),
+            )
+            row = curs.fetchone()
+        return {**row[0], "position": row[1]} if row else None
 
     @retry_on_disconnect()
     def select_notifications(

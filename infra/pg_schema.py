@@ -34,9 +34,11 @@ def application_table_ddl(
 
     The insert function takes the log's advisory lock before it reads the head
     position, so numbering follows commit order; it records an optional
-    tracking row in the same transaction and returns the head before insert.
+    tracking row and an optional idempotency reply (with the position of the
+    last event) in the same transaction, and returns the head before insert.
     """
     events = qualified(schema, table)
+    replies = qualified(schema, f"{table}_idempotency")
     function = qualified(schema, f"{table}_insert")
     refuse = qualified(schema, "sfa_refuse_change")
     return [
@@ -48,10 +50,16 @@ def application_table_ddl(
         " state bytea NOT NULL,"
         " recorded_at timestamptz NOT NULL DEFAULT now(),"
         " UNIQUE (originator_id, originator_version))",
+        f"CREATE TABLE IF NOT EXISTS {replies} ("
+        " key text PRIMARY KEY,"
+        " request_hash text NOT NULL,"
+        " response jsonb NOT NULL,"
+        " position bigint NOT NULL,"
+        " recorded_at timestamptz NOT NULL DEFAULT now())",
         f"""CREATE OR REPLACE FUNCTION {function}(
             ids uuid[], versions bigint[], topics text[], states bytea[],
             tracking_schema text, tracking_table text,
-            tracking_name text, tracking_id bigint)
+            tracking_name text, tracking_id bigint, idempotency jsonb)
         RETURNS bigint LANGUAGE plpgsql AS $body$
         DECLARE
             head bigint;
@@ -72,20 +80,28 @@ def application_table_ddl(
                         tracking_name, tracking_id);
                 END IF;
             END IF;
-            IF cardinality(ids) = 0 THEN
-                RETURN NULL;
+            IF cardinality(ids) > 0 THEN
+                PERFORM pg_advisory_xact_lock({lock_key});
+                SELECT coalesce(max(notification_id), 0) INTO head FROM {events};
+                INSERT INTO {events}
+                    (notification_id, originator_id, originator_version, topic, state)
+                SELECT head + n, i, v, t, s
+                FROM unnest(ids, versions, topics, states) WITH ORDINALITY
+                    AS u(i, v, t, s, n);
+                NOTIFY {channel};
+            ELSIF idempotency IS NOT NULL THEN
+                SELECT coalesce(max(notification_id), 0) INTO head FROM {events};
             END IF;
-            PERFORM pg_advisory_xact_lock({lock_key});
-            SELECT coalesce(max(notification_id), 0) INTO head FROM {events};
-            INSERT INTO {events}
-                (notification_id, originator_id, originator_version, topic, state)
-            SELECT head + n, i, v, t, s
-            FROM unnest(ids, versions, topics, states) WITH ORDINALITY
-                AS u(i, v, t, s, n);
-            NOTIFY {channel};
+            IF idempotency IS NOT NULL THEN
+                INSERT INTO {replies} (key, request_hash, response, position)
+                VALUES (idempotency->>'key', idempotency->>'request_hash',
+                        idempotency, head + cardinality(ids));
+            END IF;
             RETURN head;
         END
         $body$""",
+        f"DROP FUNCTION IF EXISTS {function}(uuid[], bigint[], text[], bytea[],"
+        " text, text, text, bigint)",
         f"""CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger
         LANGUAGE plpgsql AS $body$
         BEGIN

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -27,7 +28,7 @@ class Principal(BaseModel):
 
     name: str = Field(min_length=1)
     roles: tuple[Role, ...] = Field(min_length=1)
-    rep_id: str | None = None
+    rep_id: UUID | None = None
 
 
 class Settings(BaseModel):

@@ -13,6 +13,7 @@ What this adds, and must hold:
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
+    SQLiteCursor,
     SQLiteFactory,
     SQLiteProcessRecorder,
 )
@@ -92,7 +94,37 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
             f" ON {table} BEGIN {refuse}; END",
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE"
             f" ON {table} BEGIN {refuse}; END",
+            f"CREATE TABLE IF NOT EXISTS {table}_idempotency ("
+            " key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,"
+            " response TEXT NOT NULL, position INTEGER NOT NULL,"
+            " recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
         ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Records an ``idempotency`` reply in the same transaction, with the
+        position of the last event (the head if there are none)."""
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        reply = kwargs.get("idempotency")
+        if reply is not None:
+            position = ids[-1] if ids else self._max_notification_id(c) or 0
+            c.execute(
+                f"INSERT INTO {self.events_table_name}_idempotency"
+                " (key, request_hash, response, position) VALUES (?, ?, ?, ?)",
+                (reply["key"], reply["request_hash"], json.dumps(reply), position),
+            )
+        return ids
+
+    def select_idempotency(self, key: str) -> dict[str, Any] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT response, position FROM {self.events_table_name}_idempotency"
+                " WHERE key = ?",
+                (key,),
+            )
+            row = c.fetchone()
+        return {**json.loads(row[0]), "position": row[1]} if row else None
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import health
+from api.routes import contacts, health
 
 api_router = APIRouter()
 api_router.include_router(health.router)
+api_router.include_router(contacts.router)

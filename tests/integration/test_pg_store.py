@@ -172,3 +172,22 @@ class TestDriverErrors:
         with datastore.connection(), busy, datastore.connection():
             pass
         datastore.close()
+
+
+class TestSelect:
+    @pytest.mark.parametrize("output", ["hex", "escape"])
+    def test_state_reads_back_as_bytes_whatever_bytea_output(
+        self, url: str, recorder: PgApplicationRecorder, output: str
+    ) -> None:
+        state = bytes(range(256))
+        event = StoredEvent(uuid4(), 1, "topic", state)
+        recorder.insert_events([event])
+        datastore = PgDatastore(
+            f"{url}?options=-c%20bytea_output%3D{output}", schema=SCHEMA
+        )
+        reader = PgApplicationRecorder(datastore, events_table_name="events")
+        (notification,) = reader.select_notifications(start=None, limit=1)
+        (stored,) = reader.select_events(event.originator_id)
+        datastore.close()
+        assert notification.state == stored.state == state
+        assert type(notification.state) is bytes

@@ -30,14 +30,23 @@ class TestSettings:
         assert settings.persistence_env()["SFA_DATABASE_URL"] == url
 
     def test_tokens_from_json_and_from_file(self, tmp_path: Path) -> None:
-        tokens = {"t1": {"name": "Ann", "roles": ["rep"], "rep_id": "r-1"}}
+        tokens = {
+            "t1": {
+                "name": "Ann",
+                "roles": ["rep"],
+                "rep_id": "6f1c2c1e-8a1f-4c4e-9a51-0d5b2f3f9a10",
+            }
+        }
         from_env = Settings.from_env({"SFA_API_TOKENS": json.dumps(tokens)})
         file = tmp_path / "tokens.json"
         file.write_text(json.dumps(tokens))
         from_file = Settings.from_env({"SFA_API_TOKENS_FILE": str(file)})
         for settings in (from_env, from_file):
             assert settings.dev_token is None
-            assert settings.api_tokens["t1"].rep_id == "r-1"
+            assert (
+                str(settings.api_tokens["t1"].rep_id)
+                == "6f1c2c1e-8a1f-4c4e-9a51-0d5b2f3f9a10"
+            )
 
     @pytest.mark.parametrize(
         ("environ", "named"),

@@ -1,0 +1,51 @@
+"""``/contacts``: people at customers."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.auth import Reader
+from api.deps import ContainerDep
+from api.schemas.contacts import ConsentIn, ContactIn, ContactOut, ContactPatch, OwnerIn
+from api.writes import WRITE_ERRORS, WriteDep, read_response
+from commands import contacts as cmd
+from commands.base import Context, load
+from domain.contact import Contact
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+
+
+@router.post("", status_code=201, response_model=ContactOut, responses=WRITE_ERRORS)
+def register_contact(body: ContactIn, w: WriteDep) -> JSONResponse:
+    """Register a contact. Sending the same id and body again creates nothing."""
+    command = cmd.RegisterContact(**body.model_dump())
+    return w.run(cmd.register_contact, command, ContactOut.of)
+
+
+@router.get("/{contact_id}", response_model=ContactOut, responses={404: {}})
+def get_contact(contact_id: UUID, _: Reader, container: ContainerDep) -> JSONResponse:
+    """The contact as it stands now, from the event store."""
+    contact = load(container.app, Contact, contact_id, Context.anonymous())
+    return read_response(ContactOut.of(contact), contact.version)
+
+
+@router.patch("/{contact_id}", response_model=ContactOut, responses=WRITE_ERRORS)
+def change_contact(contact_id: UUID, body: ContactPatch, w: WriteDep) -> JSONResponse:
+    fields = body.model_dump(exclude_unset=True)
+    command = cmd.ChangeContactDetails(contact_id=contact_id, **fields)
+    return w.run(cmd.change_contact_details, command, ContactOut.of)
+
+
+@router.post("/{contact_id}/owner", response_model=ContactOut, responses=WRITE_ERRORS)
+def assign_owner(contact_id: UUID, body: OwnerIn, w: WriteDep) -> JSONResponse:
+    command = cmd.AssignContactOwner(contact_id=contact_id, owner_id=body.owner_id)
+    return w.run(cmd.assign_contact_owner, command, ContactOut.of)
+
+
+@router.post("/{contact_id}/consent", response_model=ContactOut, responses=WRITE_ERRORS)
+def set_consent(contact_id: UUID, body: ConsentIn, w: WriteDep) -> JSONResponse:
+    command = cmd.SetContactConsent(contact_id=contact_id, **body.model_dump())
+    return w.run(cmd.set_contact_consent, command, ContactOut.of)

@@ -1,0 +1,213 @@
+"""What every command handler shares: the caller, the context of one command,
+loading with version checks, and saving with idempotency in one transaction.
+
+What must hold:
+- A command either records all its events (across aggregates) or none.
+- With an idempotency claim, the claim is recorded in the same transaction as
+  the events; a second command with the same claim records nothing.
+- With an expected version (``If-Match``), a stale aggregate is refused before
+  anything is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from commands.application import SalesApplication
+from domain.base import Actor, DomainError, acting_as
+
+A = TypeVar("A", bound=Aggregate)
+C = TypeVar("C")
+
+
+class NotFound(DomainError):
+    rule = "not_found"
+
+
+class Forbidden(DomainError):
+    rule = "forbidden"
+
+
+class StaleVersion(DomainError):
+    rule = "stale_version"
+
+
+class Conflict(DomainError):
+    rule = "conflict"
+
+
+class IdReused(DomainError):
+    rule = "id_reused"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal a command runs for."""
+
+    name: str
+    roles: frozenset[str]
+    rep_id: UUID | None = None
+    team_rep_ids: frozenset[UUID] = frozenset()
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A client's ``Idempotency-Key``, scoped to the caller, with the hash of
+    the request it was first used for."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Context:
+    caller: Caller
+    correlation_id: UUID = field(default_factory=uuid4)
+    causation_id: UUID | None = None
+    expected_version: int | None = None
+    idempotency: IdempotencyClaim | None = None
+
+    @classmethod
+    def anonymous(cls) -> Context:
+        """For reads: no caller acts, nothing is recorded."""
+        return cls(Caller("reader", frozenset()))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the record the client asked about, its version, and
+    the global position of the command's last event (the head if none)."""
+
+    aggregate: Any
+    position: int
+    created: bool = False
+    versions: dict[UUID, int] = field(default_factory=dict)
+
+
+class IdempotencyStore(Protocol):
+    def select_idempotency(self, key: str) -> dict[str, Any] | None: ...
+
+
+def load(app: SalesApplication, cls: type[A], aggregate_id: UUID, ctx: Context) -> A:
+    """The current aggregate; ``NotFound`` if absent or of another kind;
+    ``StaleVersion`` if the caller expected another version."""
+    try:
+        aggregate: Aggregate = app.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}") from None
+    if not isinstance(aggregate, cls):
+        raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}")
+    expected = ctx.expected_version
+    if expected is not None and expected != aggregate.version:
+        msg = f"version {expected} is stale: the record is at {aggregate.version}"
+        raise StaleVersion(msg)
+    return aggregate
+
+
+def exists(app: SalesApplication, aggregate_id: UUID) -> Aggregate | None:
+    try:
+        found: Aggregate = app.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        return None
+    return found
+
+
+def repeat_of_creation(
+    app: SalesApplication,
+    found: Aggregate,
+    cls: type[Aggregate],
+    fields: dict[str, Any],
+) -> Outcome:
+    """A create for an id that exists: the same body again is not an error and
+    records nothing; another body (or another kind of record) is ``IdReused``."""
+    first = next(iter(app.events.get(found.id, lte=found.INITIAL_VERSION)), None)
+    same = isinstance(found, cls) and all(
+        _same(getattr(first, name, None), value) for name, value in fields.items()
+    )
+    if not same:
+        msg = f"id {found.id} already names a different record"
+        raise IdReused(msg)
+    return Outcome(found, app.recorder.max_notification_id() or 0, created=False)
+
+
+def _same(recorded: Any, requested: Any) -> bool:
+    if isinstance(recorded, list | tuple) and isinstance(requested, list | tuple):
+        return list(recorded) == list(requested)
+    return bool(recorded == requested)
+
+
+def save(
+    app: SalesApplication,
+    ctx: Context,
+    primary: Aggregate,
+    *others: Aggregate,
+    created: bool = False,
+    status: int = 200,
+) -> Outcome:
+    """Record the events of all given aggregates in one transaction."""
+    aggregates = (primary, *others)
+    claim = ctx.idempotency
+    kwargs: dict[str, Any] = {}
+    if claim is not None:
+        kwargs["idempotency"] = {
+            "key": claim.key,
+            "request_hash": claim.request_hash,
+            "status": 201 if created else status,
+            "aggregate_id": str(primary.id),
+            "version": primary.version,
+        }
+    try:
+        recordings = app.save(*aggregates, **kwargs)
+    except IntegrityError as e:
+        raise Conflict(
+            "another change to this record was recorded first; reload and retry"
+        ) from e
+    position = recordings[-1].notification.id if recordings else None
+    if position is None:
+        position = app.recorder.max_notification_id() or 0
+    return Outcome(
+        aggregate=primary,
+        position=position,
+        created=created,
+        versions={a.id: a.version for a in aggregates},
+    )
+
+
+def execute(
+    handler: Callable[[SalesApplication, C, Context], Outcome],
+    app: SalesApplication,
+    command: C,
+    ctx: Context,
+) -> Outcome:
+    """Run one command: every event it creates names the caller and its
+    correlation and causation ids. The one way in for HTTP, CLI and Kafka."""
+    actor = Actor(ctx.caller.name, ctx.correlation_id, ctx.causation_id)
+    with acting_as(actor):
+        return handler(app, command, ctx)
+
+
+def may_write(caller: Caller, owner_id: UUID | None) -> bool:
+    """Reps write what they own or what is unowned; managers also what their
+    team owns; admins and services write everything."""
+    if caller.has("admin", "service"):
+        return True
+    if caller.has("rep", "manager") and owner_id is None:
+        return True
+    if caller.has("rep", "manager") and owner_id == caller.rep_id:
+        return True
+    return caller.has("manager") and owner_id in caller.team_rep_ids
+
+
+def require_write(caller: Caller, owner_id: UUID | None, what: str) -> None:
+    if not may_write(caller, owner_id):
+        raise Forbidden(f"{caller.name} may not change {what} owned by another rep")

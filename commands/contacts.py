@@ -1,0 +1,118 @@
+"""Contact commands: register, change details, reassign, record consent."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commands.application import SalesApplication
+from commands.base import (
+    Context,
+    Outcome,
+    exists,
+    load,
+    repeat_of_creation,
+    require_write,
+    save,
+)
+from commands.normalise import Email, Name, Phone, Text
+from domain.contact import Contact
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegisterContact(Command):
+    id: UUID | None = Field(default=None, description="client-chosen id (offline)")
+    given_name: Name
+    family_name: Name
+    emails: tuple[Email, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    title: Text | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    department: Text | None = None
+    do_not_contact: bool = False
+
+    def registration(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"id"})
+
+
+class ChangeContactDetails(Command):
+    """Only the fields present change; ``null`` clears an optional field."""
+
+    contact_id: UUID
+    given_name: Name | None = None
+    family_name: Name | None = None
+    emails: tuple[Email, ...] | None = None
+    phones: tuple[Phone, ...] | None = None
+    title: Text | None = None
+    account_id: UUID | None = None
+    department: Text | None = None
+
+
+class AssignContactOwner(Command):
+    contact_id: UUID
+    owner_id: UUID | None
+
+
+class SetContactConsent(Command):
+    contact_id: UUID
+    do_not_contact: bool
+    reason: Text | None = None
+
+
+def register_contact(
+    app: SalesApplication, cmd: RegisterContact, ctx: Context
+) -> Outcome:
+    contact_id = cmd.id or uuid4()
+    if (found := exists(app, contact_id)) is not None:
+        return repeat_of_creation(app, found, Contact, cmd.registration())
+    require_write(ctx.caller, cmd.owner_id, "a contact")
+    contact = Contact(id=contact_id, **cmd.registration())
+    return save(app, ctx, contact, created=True)
+
+
+def change_contact_details(
+    app: SalesApplication, cmd: ChangeContactDetails, ctx: Context
+) -> Outcome:
+    contact = load(app, Contact, cmd.contact_id, ctx)
+    require_write(ctx.caller, contact.owner_id, "a contact")
+    given = cmd.model_fields_set
+    if {"given_name", "family_name"} & given:
+        contact.rename(
+            cmd.given_name or contact.given_name,
+            cmd.family_name or contact.family_name,
+        )
+    if "emails" in given:
+        contact.change_emails(cmd.emails or ())
+    if "phones" in given:
+        contact.change_phones(cmd.phones or ())
+    if "title" in given:
+        contact.change_title(cmd.title)
+    if "account_id" in given:
+        contact.move_to_account(cmd.account_id)
+    if "department" in given:
+        contact.assign_department(cmd.department)
+    return save(app, ctx, contact)
+
+
+def assign_contact_owner(
+    app: SalesApplication, cmd: AssignContactOwner, ctx: Context
+) -> Outcome:
+    contact = load(app, Contact, cmd.contact_id, ctx)
+    require_write(ctx.caller, contact.owner_id, "a contact")
+    contact.assign_owner(cmd.owner_id)
+    return save(app, ctx, contact)
+
+
+def set_contact_consent(
+    app: SalesApplication, cmd: SetContactConsent, ctx: Context
+) -> Outcome:
+    contact = load(app, Contact, cmd.contact_id, ctx)
+    require_write(ctx.caller, contact.owner_id, "a contact")
+    contact.set_consent(do_not_contact=cmd.do_not_contact, reason=cmd.reason)
+    return save(app, ctx, contact)

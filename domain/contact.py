@@ -1,0 +1,125 @@
+"""Contact: a person at a customer, and every change to what we know of them.
+
+What must hold:
+- Emails arrive lower-case and phones in E.164 (the command layer normalises).
+- Each kind of detail change is its own event carrying the old and the new
+  value, so the history of every field is exact.
+- A change that changes nothing records nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import SalesAggregate, check
+
+
+class Contact(SalesAggregate):
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,  # the library takes the aggregate id from this parameter
+        given_name: str,
+        family_name: str,
+        emails: tuple[str, ...] = (),
+        phones: tuple[str, ...] = (),
+        title: str | None = None,
+        account_id: UUID | None = None,
+        owner_id: UUID | None = None,
+        department: str | None = None,
+        do_not_contact: bool = False,
+    ) -> None:
+        self.given_name = given_name
+        self.family_name = family_name
+        self.emails = tuple(emails)
+        self.phones = tuple(phones)
+        self.title = title
+        self.account_id = account_id
+        self.owner_id = owner_id
+        self.department = department
+        self.do_not_contact = do_not_contact
+
+    def rename(self, given_name: str, family_name: str) -> None:
+        if (given_name, family_name) != (self.given_name, self.family_name):
+            self._renamed(
+                old_given_name=self.given_name,
+                old_family_name=self.family_name,
+                given_name=given_name,
+                family_name=family_name,
+            )
+
+    @event("Renamed")
+    def _renamed(
+        self,
+        old_given_name: str,
+        old_family_name: str,
+        given_name: str,
+        family_name: str,
+    ) -> None:
+        self.given_name = given_name
+        self.family_name = family_name
+
+    def change_emails(self, emails: tuple[str, ...]) -> None:
+        if tuple(emails) != self.emails:
+            self._emails_changed(old=self.emails, new=tuple(emails))
+
+    @event("EmailsChanged")
+    def _emails_changed(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        self.emails = tuple(new)
+
+    def change_phones(self, phones: tuple[str, ...]) -> None:
+        if tuple(phones) != self.phones:
+            self._phones_changed(old=self.phones, new=tuple(phones))
+
+    @event("PhonesChanged")
+    def _phones_changed(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+        self.phones = tuple(new)
+
+    def change_title(self, title: str | None) -> None:
+        if title != self.title:
+            self._title_changed(old=self.title, new=title)
+
+    @event("TitleChanged")
+    def _title_changed(self, old: str | None, new: str | None) -> None:
+        self.title = new
+
+    def move_to_account(self, account_id: UUID | None) -> None:
+        if account_id != self.account_id:
+            self._account_changed(old=self.account_id, new=account_id)
+
+    @event("AccountChanged")
+    def _account_changed(self, old: UUID | None, new: UUID | None) -> None:
+        self.account_id = new
+
+    def assign_department(self, department: str | None) -> None:
+        if department != self.department:
+            self._department_changed(old=self.department, new=department)
+
+    @event("DepartmentChanged")
+    def _department_changed(self, old: str | None, new: str | None) -> None:
+        self.department = new
+
+    def assign_owner(self, owner_id: UUID | None) -> None:
+        if owner_id != self.owner_id:
+            self._owner_changed(old=self.owner_id, new=owner_id)
+
+    @event("OwnerChanged")
+    def _owner_changed(self, old: UUID | None, new: UUID | None) -> None:
+        self.owner_id = new
+
+    def set_consent(self, *, do_not_contact: bool, reason: str | None) -> None:
+        check(
+            not do_not_contact or bool(reason),
+            "do_not_contact_needs_reason",
+            "marking a contact do-not-contact needs a reason",
+        )
+        if do_not_contact != self.do_not_contact:
+            self._consent_changed(
+                old=self.do_not_contact, new=do_not_contact, reason=reason
+            )
+
+    @event("ConsentChanged")
+    def _consent_changed(self, old: bool, new: bool, reason: str | None) -> None:
+        self.do_not_contact = new

@@ -1,0 +1,47 @@
+"""An HTTP client on a fresh engine, with one token per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from infra.bootstrap import Container, bootstrap
+from infra.settings import Principal, Settings
+
+REP_ID = UUID("0a0a0a0a-0000-4000-8000-000000000001")
+OTHER_REP_ID = UUID("0a0a0a0a-0000-4000-8000-000000000002")
+TOKENS = {
+    "admin-token": Principal(name="root", roles=("admin",)),
+    "rep-token": Principal(name="ann", roles=("rep",), rep_id=REP_ID),
+    "other-rep-token": Principal(name="bob", roles=("rep",), rep_id=OTHER_REP_ID),
+    "manager-token": Principal(name="meg", roles=("manager",)),
+    "analyst-token": Principal(name="ana", roles=("analyst",)),
+    "auditor-token": Principal(name="aud", roles=("auditor",)),
+    "service-token": Principal(name="billing", roles=("service",)),
+}
+
+
+def auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {role}-token"}
+
+
+class Engine:
+    def __init__(self, client: TestClient, container: Container) -> None:
+        self.client = client
+        self.container = container
+
+    def head(self) -> int:
+        return self.container.app.recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    settings = Settings(sqlite_path=tmp_path / "sfa.db", api_tokens=TOKENS)
+    container = bootstrap(settings)
+    with TestClient(create_app(lambda: container)) as client:
+        yield Engine(client, container)

@@ -1,0 +1,41 @@
+"""An in-memory application and callers, for unit tests of commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from commands.application import SalesApplication
+from commands.base import Caller, Context, Outcome, execute
+
+C = TypeVar("C")
+
+ADMIN = Caller("root", frozenset({"admin"}))
+
+
+def memory_app() -> SalesApplication:
+    return SalesApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
+def rep(rep_id: UUID | None = None) -> Caller:
+    return Caller("ann", frozenset({"rep"}), rep_id or uuid4())
+
+
+def run(
+    app: SalesApplication,
+    handler: Callable[[SalesApplication, C, Context], Outcome],
+    command: C,
+    caller: Caller = ADMIN,
+    **context: Any,
+) -> Outcome:
+    return execute(handler, app, command, Context(caller, **context))
+
+
+def events_of(app: SalesApplication, aggregate_id: UUID) -> list[Any]:
+    """The stored events of one record, as read back from the store."""
+    return list(app.events.get(aggregate_id))
+
+
+def event_names(app: SalesApplication, aggregate_id: UUID) -> list[str]:
+    return [type(e).__name__ for e in events_of(app, aggregate_id)]
