@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, SafeUUID
 
 from eventsourcing import persistence as es
 from psycopg2.extras import Json
 
+from infra.group_commit import GroupCommitter
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
 from infra.pg_schema import (
     aggregate_table_ddl,
@@ -146,6 +148,12 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
         ]
 
 
+@dataclass(frozen=True)
+class _Write:
+    events: Sequence[es.StoredEvent]
+    reply: dict[str, Any] | None
+
+
 def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
     return [
         [e.originator_id for e in events],
@@ -165,6 +173,7 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         self.channel_name = f"{self.schema}_{events_table_name}"[:63]
         self.insert_function = qualified(self.schema, f"{events_table_name}_insert")
         self.replies_table = qualified(self.schema, f"{events_table_name}_idempotency")
+        self.committer = GroupCommitter(self._insert_group)
         key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
         self.lock_key = key
 
@@ -180,24 +189,56 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[es.StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """Positions of the events; ``idempotency=`` records a reply with them.
+
+        Writes without tracking go through the group committer: those that
+        arrive together share one transaction, each with its own positions.
+        """
+        write = _Write(stored_events, kwargs.get("idempotency"))
         tracking: es.Tracking | None = kwargs.get("tracking")
-        tracking_args: list[Any] = [None, None, None, None]
         if tracking is not None:
-            tracking_args = self._tracking_args(tracking)
-        reply = kwargs.get("idempotency")
-        if not stored_events and tracking is None and reply is None:
+            return self._insert([write], self._tracking_args(tracking))[0]
+        if not stored_events and write.reply is None:
             return []
+        return self.committer.submit(write)
+
+    def _insert_group(self, writes: Sequence[_Write]) -> list[list[int] | Exception]:
+        """One transaction for all; if one conflicts, each again on its own, so
+        a failing write does not take the others down."""
+        try:
+            return list(self._insert(writes))
+        except es.IntegrityError as e:
+            if len(writes) == 1:
+                return [e]
+        results: list[list[int] | Exception] = []
+        for write in writes:
+            try:
+                results.extend(self._insert([write]))
+            except es.PersistenceError as e:
+                results.append(e)
+        return results
+
+    def _insert(
+        self, writes: Sequence[_Write], tracking_args: Sequence[Any] = (None,) * 4
+    ) -> list[list[int]]:
+        events = [event for write in writes for event in write.events]
+        ends: list[int] = []
+        replies: list[dict[str, Any]] = []
+        for write in writes:
+            ends.append((ends[-1] if ends else 0) + len(write.events))
+            if write.reply is not None:
+                replies.append({**write.reply, "end": ends[-1]})
         with self.datastore.cursor() as curs:
             curs.execute(
                 f"SELECT {self.insert_function}(%s::uuid[], %s::bigint[],"
                 " %s::text[], %s::bytea[], %s, %s, %s, %s, %s::jsonb)",
-                [*_columns(stored_events), *tracking_args, reply and Json(reply)],
+                [*_columns(events), *tracking_args, Json(replies) if replies else None],
             )
             row = curs.fetchone()
-        head = row[0] if row else None
-        if head is None:
-            return []
-        return list(range(head + 1, head + 1 + len(stored_events)))
+        head = row[0] if row and row[0] is not None else 0
+        starts = [0, *ends[:-1]]
+        spans = zip(starts, ends, strict=True)
+        return [list(range(head + a + 1, head + b + 1)) for a, b in spans]
 
     def _tracking_args(self, tracking: es.Tracking) -> list[Any]:
         msg = "this recorder does not record tracking; use PgProcessRecorder"

@@ -34,11 +34,12 @@ def application_table_ddl(
 
     The insert function takes the log's advisory lock before it reads the head
     position, so numbering follows commit order; it records an optional
-    tracking row and an optional idempotency reply (with the position of the
-    last event) in the same transaction, and returns the head before insert.
+    tracking row and idempotency replies (each with the position of its
+    write's last event: head + ``end``) in the same transaction, and returns
+    the head before the insert.
     """
     events = qualified(schema, table)
-    replies = qualified(schema, f"{table}_idempotency")
+    replies_table = qualified(schema, f"{table}_idempotency")
     function = qualified(schema, f"{table}_insert")
     refuse = qualified(schema, "sfa_refuse_change")
     return [
@@ -50,7 +51,7 @@ def application_table_ddl(
         " state bytea NOT NULL,"
         " recorded_at timestamptz NOT NULL DEFAULT now(),"
         " UNIQUE (originator_id, originator_version))",
-        f"CREATE TABLE IF NOT EXISTS {replies} ("
+        f"CREATE TABLE IF NOT EXISTS {replies_table} ("
         " key text PRIMARY KEY,"
         " request_hash text NOT NULL,"
         " response jsonb NOT NULL,"
@@ -93,9 +94,10 @@ def application_table_ddl(
                 SELECT coalesce(max(notification_id), 0) INTO head FROM {events};
             END IF;
             IF idempotency IS NOT NULL THEN
-                INSERT INTO {replies} (key, request_hash, response, position)
-                VALUES (idempotency->>'key', idempotency->>'request_hash',
-                        idempotency, head + cardinality(ids));
+                INSERT INTO {replies_table} (key, request_hash, response, position)
+                SELECT r->>'key', r->>'request_hash', r - 'end',
+                       head + (r->>'end')::bigint
+                FROM jsonb_array_elements(idempotency) AS r;
             END IF;
             RETURN head;
         END

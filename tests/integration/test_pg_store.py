@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import psycopg2
@@ -191,3 +192,46 @@ class TestSelect:
         datastore.close()
         assert notification.state == stored.state == state
         assert type(notification.state) is bytes
+
+
+class TestGroupCommit:
+    def test_concurrent_writes_keep_their_own_positions_and_replies(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        """Given 16 writers, each write gets contiguous positions of its own,
+        its idempotency reply the position of its last event, and writes
+        share transactions."""
+
+        def write(n: int) -> tuple[list[StoredEvent], Sequence[int] | None]:
+            events = new_events(1 + n % 3)
+            reply = {"key": f"k{n}", "request_hash": "h", "status": 201}
+            return events, recorder.insert_events(events, idempotency=reply)
+
+        with ThreadPoolExecutor(16) as pool:
+            written = list(pool.map(write, range(300)))
+        all_ids = sorted(i for _, ids in written for i in ids or [])
+        assert all_ids == list(range(1, len(all_ids) + 1))
+        log = {n.id: n for n in recorder.select_notifications(None, 10_000)}
+        for n, (events, ids) in enumerate(written):
+            assert ids is not None and len(ids) == len(events)
+            assert [log[i].originator_version for i in ids] == [1, 2, 3][: len(ids)]
+            assert {log[i].originator_id for i in ids} == {events[0].originator_id}
+            reply = recorder.select_idempotency(f"k{n}")
+            assert reply is not None and reply["position"] == ids[-1]
+        assert recorder.committer.batches < recorder.committer.requests == 300
+
+    def test_a_conflicting_write_fails_alone(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        taken = new_events(1)
+        recorder.insert_events(taken)
+
+        def write(n: int) -> Sequence[int] | None:
+            return recorder.insert_events(taken if n == 5 else new_events(1))
+
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(write, n) for n in range(40)]
+        failed = [n for n, f in enumerate(futures) if f.exception() is not None]
+        assert failed == [5]
+        assert isinstance(futures[5].exception(), IntegrityError)
+        assert recorder.max_notification_id() == 40
