@@ -8,11 +8,13 @@ Roles: ``rep`` (writes what they own or what is unowned, reads all),
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request
 
 from api.deps import ContainerDep
 from commands.base import Caller
+from commands.reps import team_rep_ids
 
 READERS = frozenset({"rep", "manager", "analyst", "auditor", "admin", "service"})
 WRITERS = frozenset({"rep", "manager", "admin", "service"})
@@ -32,7 +34,10 @@ def authenticated(request: Request, container: ContainerDep) -> Caller:
     principal = container.settings.api_tokens.get(_bearer(request))
     if principal is None:
         raise HTTPException(401, "unknown or revoked token", _CHALLENGE)
-    return Caller(principal.name, frozenset(principal.roles), principal.rep_id)
+    team: frozenset[UUID] = frozenset()
+    if principal.rep_id is not None and "manager" in principal.roles:
+        team = team_rep_ids(container.app, principal.rep_id)
+    return Caller(principal.name, frozenset(principal.roles), principal.rep_id, team)
 
 
 def allowed(roles: frozenset[str]) -> object:

@@ -1,0 +1,119 @@
+"""Bodies of the ``/accounts`` resource."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commands.accounts import Status, Territory, WebDomain
+from commands.normalise import Name, Text
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme Corp",
+                    "web_domain": "https://www.acme.com/about",
+                    "industry": "manufacturing",
+                    "territory": "emea-north",
+                    "status": "prospect",
+                }
+            ]
+        },
+    )
+
+    id: UUID | None = Field(
+        default=None, description="choose the id yourself to capture offline"
+    )
+    name: Name
+    web_domain: WebDomain | None = Field(
+        default=None, description="a domain or URL; stored as the bare host"
+    )
+    industry: Text | None = None
+    territory: Territory | None = None
+    owner_id: UUID | None = Field(default=None, description="an active rep, or null")
+    status: Status = "prospect"
+
+
+class AccountPatch(BaseModel):
+    """Only the fields sent change; ``null`` clears an optional one."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"industry": "aerospace"}]},
+    )
+
+    name: Name | None = None
+    web_domain: WebDomain | None = None
+    industry: Text | None = None
+
+
+class AccountOwnerIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"}]
+        },
+    )
+
+    owner_id: UUID | None = Field(description="an active rep; null: nobody")
+
+
+class TerritoryIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"territory": "emea-south"}]}
+    )
+
+    territory: Territory | None = Field(description="null: no territory")
+
+
+class StatusIn(BaseModel):
+    """``prospect`` -> ``active_customer`` -> ``former_customer`` ->
+    ``active_customer`` (won back); nothing else."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "active_customer", "reason": "first order"}]
+        },
+    )
+
+    status: Status
+    reason: Text | None = None
+
+
+class AccountOut(BaseModel):
+    id: UUID
+    name: str
+    web_domain: str | None
+    industry: str | None
+    territory: str | None
+    owner_id: UUID | None
+    status: Status
+    created_at: datetime
+    modified_at: datetime
+    version: int = Field(description="send it back as If-Match to write safely")
+    position: int | None = Field(
+        default=None, description="log position of the write (on writes only)"
+    )
+
+    @classmethod
+    def of(cls, account: Any) -> AccountOut:
+        return cls(
+            id=account.id,
+            name=account.name,
+            web_domain=account.web_domain,
+            industry=account.industry,
+            territory=account.territory,
+            owner_id=account.owner_id,
+            status=account.status,
+            created_at=account.created_on,
+            modified_at=account.modified_on,
+            version=account.version,
+        )

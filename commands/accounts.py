@@ -1,0 +1,155 @@
+"""Account commands: open, change details, reassign, move territory, status.
+
+What must hold:
+- Web domains are stored as a bare lower-case host (``https://www.Acme.com/x``
+  becomes ``acme.com``; internationalised names in their ``xn--`` form).
+- An owner, when there is one, is an existing active rep
+  (rule ``owner_must_be_active_rep``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID, uuid4
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from commands.application import SalesApplication
+from commands.base import (
+    Context,
+    Outcome,
+    exists,
+    load,
+    repeat_of_creation,
+    require_write,
+    save,
+)
+from commands.normalise import Name, Text
+from commands.reps import ensure_active_rep
+from domain.account import Account
+
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_DOMAIN = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}})$")
+
+
+def normal_web_domain(value: str) -> str:
+    """The bare host of a domain or URL: no scheme, user, port, path or
+    leading ``www.``; lower-case ASCII; at least two labels."""
+    text = value.strip().lower()
+    try:
+        host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+        host = host.rstrip(".").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise ValueError("not a web domain (e.g. acme.com)") from None
+    if host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
+    if len(host) > 253 or not _DOMAIN.match(host):
+        raise ValueError("not a web domain (e.g. acme.com)")
+    return host
+
+
+WebDomain = Annotated[
+    str, StringConstraints(max_length=2000), AfterValidator(normal_web_domain)
+]
+Territory = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Status = Literal["prospect", "active_customer", "former_customer"]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OpenAccount(Command):
+    id: UUID | None = Field(default=None, description="client-chosen id (offline)")
+    name: Name
+    web_domain: WebDomain | None = None
+    industry: Text | None = None
+    territory: Territory | None = None
+    owner_id: UUID | None = None
+    status: Status = "prospect"
+
+    def opening(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"id"})
+
+
+class ChangeAccountDetails(Command):
+    """Only the fields present change; ``null`` clears an optional field."""
+
+    account_id: UUID
+    name: Name | None = None
+    web_domain: WebDomain | None = None
+    industry: Text | None = None
+
+
+class AssignAccountOwner(Command):
+    account_id: UUID
+    owner_id: UUID | None
+
+
+class MoveAccountTerritory(Command):
+    account_id: UUID
+    territory: Territory | None
+
+
+class ChangeAccountStatus(Command):
+    account_id: UUID
+    status: Status
+    reason: Text | None = None
+
+
+def open_account(app: SalesApplication, cmd: OpenAccount, ctx: Context) -> Outcome:
+    account_id = cmd.id or uuid4()
+    if (found := exists(app, account_id)) is not None:
+        return repeat_of_creation(app, found, Account, cmd.opening())
+    require_write(ctx.caller, cmd.owner_id, "an account")
+    ensure_active_rep(app, cmd.owner_id)
+    account = Account(id=account_id, **cmd.opening())
+    return save(app, ctx, account, created=True)
+
+
+def change_account_details(
+    app: SalesApplication, cmd: ChangeAccountDetails, ctx: Context
+) -> Outcome:
+    account = load(app, Account, cmd.account_id, ctx)
+    require_write(ctx.caller, account.owner_id, "an account")
+    given = cmd.model_fields_set
+    if "name" in given and cmd.name is not None:
+        account.rename(cmd.name)
+    if "web_domain" in given:
+        account.change_web_domain(cmd.web_domain)
+    if "industry" in given:
+        account.change_industry(cmd.industry)
+    return save(app, ctx, account)
+
+
+def assign_account_owner(
+    app: SalesApplication, cmd: AssignAccountOwner, ctx: Context
+) -> Outcome:
+    account = load(app, Account, cmd.account_id, ctx)
+    require_write(ctx.caller, account.owner_id, "an account")
+    if cmd.owner_id != account.owner_id:
+        ensure_active_rep(app, cmd.owner_id)
+    account.assign_owner(cmd.owner_id)
+    return save(app, ctx, account)
+
+
+def move_account_territory(
+    app: SalesApplication, cmd: MoveAccountTerritory, ctx: Context
+) -> Outcome:
+    account = load(app, Account, cmd.account_id, ctx)
+    require_write(ctx.caller, account.owner_id, "an account")
+    account.move_to_territory(cmd.territory)
+    return save(app, ctx, account)
+
+
+def change_account_status(
+    app: SalesApplication, cmd: ChangeAccountStatus, ctx: Context
+) -> Outcome:
+    account = load(app, Account, cmd.account_id, ctx)
+    require_write(ctx.caller, account.owner_id, "an account")
+    account.change_status(cmd.status, cmd.reason)
+    return save(app, ctx, account)

@@ -1,0 +1,115 @@
+"""Account: a customer organisation, its owner, territory and status.
+
+What must hold:
+- ``web_domain`` arrives normalised (lower-case host, no scheme, ``www.`` or
+  path); the command layer normalises it.
+- Status moves only along ``STATUS_TRANSITIONS``:
+
+  - ``prospect`` -> ``active_customer`` (the first deal is won);
+  - ``active_customer`` -> ``former_customer`` (the customer left);
+  - ``former_customer`` -> ``active_customer`` (won back).
+
+  A customer never becomes a prospect again, and a prospect never becomes a
+  former customer without having been one: the status history stays true. An
+  account may be *opened* in any status (existing customers are imported).
+- Each kind of change is its own event carrying the old and the new value.
+- A change that changes nothing records nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import SalesAggregate, check
+
+PROSPECT = "prospect"
+ACTIVE_CUSTOMER = "active_customer"
+FORMER_CUSTOMER = "former_customer"
+STATUSES = (PROSPECT, ACTIVE_CUSTOMER, FORMER_CUSTOMER)
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    PROSPECT: frozenset({ACTIVE_CUSTOMER}),
+    ACTIVE_CUSTOMER: frozenset({FORMER_CUSTOMER}),
+    FORMER_CUSTOMER: frozenset({ACTIVE_CUSTOMER}),
+}
+
+
+def check_status(status: str) -> None:
+    check(status in STATUSES, "unknown_account_status", f"no status {status!r}")
+
+
+class Account(SalesAggregate):
+    @event("Opened")
+    def __init__(
+        self,
+        id: UUID,  # the library takes the aggregate id from this parameter
+        name: str,
+        web_domain: str | None = None,
+        industry: str | None = None,
+        territory: str | None = None,
+        owner_id: UUID | None = None,
+        status: str = PROSPECT,
+    ) -> None:
+        self.name = name
+        self.web_domain = web_domain
+        self.industry = industry
+        self.territory = territory
+        self.owner_id = owner_id
+        self.status = status
+
+    def rename(self, name: str) -> None:
+        if name != self.name:
+            self._renamed(old=self.name, new=name)
+
+    @event("Renamed")
+    def _renamed(self, old: str, new: str) -> None:
+        self.name = new
+
+    def change_web_domain(self, web_domain: str | None) -> None:
+        if web_domain != self.web_domain:
+            self._web_domain_changed(old=self.web_domain, new=web_domain)
+
+    @event("WebDomainChanged")
+    def _web_domain_changed(self, old: str | None, new: str | None) -> None:
+        self.web_domain = new
+
+    def change_industry(self, industry: str | None) -> None:
+        if industry != self.industry:
+            self._industry_changed(old=self.industry, new=industry)
+
+    @event("IndustryChanged")
+    def _industry_changed(self, old: str | None, new: str | None) -> None:
+        self.industry = new
+
+    def assign_owner(self, owner_id: UUID | None) -> None:
+        if owner_id != self.owner_id:
+            self._owner_changed(old=self.owner_id, new=owner_id)
+
+    @event("OwnerChanged")
+    def _owner_changed(self, old: UUID | None, new: UUID | None) -> None:
+        self.owner_id = new
+
+    def move_to_territory(self, territory: str | None) -> None:
+        if territory != self.territory:
+            self._territory_changed(old=self.territory, new=territory)
+
+    @event("TerritoryChanged")
+    def _territory_changed(self, old: str | None, new: str | None) -> None:
+        self.territory = new
+
+    def change_status(self, status: str, reason: str | None = None) -> None:
+        """Moves along ``STATUS_TRANSITIONS`` only; the same status is a no-op."""
+        check_status(status)
+        if status == self.status:
+            return
+        check(
+            status in STATUS_TRANSITIONS[self.status],
+            "account_status_transition",
+            f"an account cannot go from {self.status} to {status}",
+        )
+        self._status_changed(old=self.status, new=status, reason=reason)
+
+    @event("StatusChanged")
+    def _status_changed(self, old: str, new: str, reason: str | None) -> None:
+        self.status = new
