@@ -13,6 +13,7 @@ from typing import Literal
 from eventsourcing.persistence import PersistenceError
 
 from commands.application import SalesApplication
+from commands.pipelines import ensure_default_pipeline
 from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,12 @@ class Container:
         self.app.close()
 
 
-def bootstrap(settings: Settings | None = None) -> Container:
+def bootstrap(settings: Settings | None = None, *, seed: bool = True) -> Container:
+    """``seed``: record what exists from first start (the default pipeline);
+    tests that count events start from an empty log with ``seed=False``."""
     settings = settings or Settings.from_env()
     app = SalesApplication(env=settings.persistence_env())
     logger.info("store: %s", settings.store_kind)
+    if seed and ensure_default_pipeline(app):
+        logger.info("recorded the default sales pipeline")
     return Container(settings=settings, app=app)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import accounts, contacts, health, reps, teams
+from api.routes import (
+    accounts,
+    activities,
+    contacts,
+    health,
+    leads,
+    opportunities,
+    pipelines,
+    reps,
+    teams,
+)
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -12,3 +22,7 @@ api_router.include_router(contacts.router)
 api_router.include_router(accounts.router)
 api_router.include_router(reps.router)
 api_router.include_router(teams.router)
+api_router.include_router(pipelines.router)
+api_router.include_router(opportunities.router)
+api_router.include_router(activities.router)
+api_router.include_router(leads.router)

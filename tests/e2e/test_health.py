@@ -43,11 +43,20 @@ class TestHealth:
             "status": "ok",
             "store": "sqlite",
             "reachable": True,
-            "head_position": 0,
+            "head_position": 1,  # the default pipeline, recorded at first start
             "error": None,
         }
         container.app.save(Aggregate())
-        assert client.get("/health").json()["head_position"] == 1
+        assert client.get("/health").json()["head_position"] == 2
+
+    def test_first_start_records_the_default_pipeline_once(
+        self, tmp_path: Path
+    ) -> None:
+        settings = Settings(sqlite_path=tmp_path / "sfa.db")
+        for _ in range(2):
+            container = bootstrap(settings)
+            assert container.app.recorder.max_notification_id() == 1
+            container.close()
 
     def test_postgres(self, postgres_client: tuple[TestClient, Container]) -> None:
         client, container = postgres_client

@@ -1,0 +1,85 @@
+"""``/leads``: prospects not yet qualified, from capture to qualification.
+
+``POST /leads/{id}/convert`` lives with the records it creates (contact,
+account, opportunity)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.auth import Reader
+from api.deps import ContainerDep
+from api.schemas.leads import (
+    DisqualifyIn,
+    LeadIn,
+    LeadOut,
+    LeadOwnerIn,
+    LeadPatch,
+    ScoreIn,
+)
+from api.writes import WRITE_ERRORS, WriteDep, read_response
+from commands import leads as cmd
+from commands.base import Context, load
+from domain.lead import Lead
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+ONE = "/{lead_id}"
+
+
+@router.post("", status_code=201, response_model=LeadOut, responses=WRITE_ERRORS)
+def capture_lead(body: LeadIn, w: WriteDep) -> JSONResponse:
+    """Capture a lead. Sending the same id and body again creates nothing."""
+    command = cmd.CaptureLead(**body.model_dump())
+    return w.run(cmd.capture_lead, command, LeadOut.of)
+
+
+@router.get(ONE, response_model=LeadOut, responses={404: {}})
+def get_lead(lead_id: UUID, _: Reader, container: ContainerDep) -> JSONResponse:
+    """The lead as it stands now, from the event store."""
+    lead = load(container.app, Lead, lead_id, Context.anonymous())
+    return read_response(LeadOut.of(lead), lead.version)
+
+
+@router.patch(ONE, response_model=LeadOut, responses=WRITE_ERRORS)
+def change_lead(lead_id: UUID, body: LeadPatch, w: WriteDep) -> JSONResponse:
+    """Change person or company details: one event with the old and the new
+    value of each field that changed. Not once converted."""
+    fields = body.model_dump(exclude_unset=True)
+    command = cmd.ChangeLeadDetails(lead_id=lead_id, **fields)
+    return w.run(cmd.change_lead_details, command, LeadOut.of)
+
+
+@router.post(ONE + "/work", response_model=LeadOut, responses=WRITE_ERRORS)
+def start_working(lead_id: UUID, w: WriteDep) -> JSONResponse:
+    """Start working a new lead, or reopen a disqualified one."""
+    command = cmd.StartWorkingOnLead(lead_id=lead_id)
+    return w.run(cmd.start_working_on_lead, command, LeadOut.of)
+
+
+@router.post(ONE + "/qualify", response_model=LeadOut, responses=WRITE_ERRORS)
+def qualify(lead_id: UUID, w: WriteDep) -> JSONResponse:
+    """A new or working lead is qualified: it may now be converted."""
+    command = cmd.QualifyLead(lead_id=lead_id)
+    return w.run(cmd.qualify_lead, command, LeadOut.of)
+
+
+@router.post(ONE + "/disqualify", response_model=LeadOut, responses=WRITE_ERRORS)
+def disqualify(lead_id: UUID, body: DisqualifyIn, w: WriteDep) -> JSONResponse:
+    command = cmd.DisqualifyLead(lead_id=lead_id, reason=body.reason)
+    return w.run(cmd.disqualify_lead, command, LeadOut.of)
+
+
+@router.post(ONE + "/score", response_model=LeadOut, responses=WRITE_ERRORS)
+def change_score(lead_id: UUID, body: ScoreIn, w: WriteDep) -> JSONResponse:
+    command = cmd.ChangeLeadScore(lead_id=lead_id, score=body.score)
+    return w.run(cmd.change_lead_score, command, LeadOut.of)
+
+
+@router.post(ONE + "/owner", response_model=LeadOut, responses=WRITE_ERRORS)
+def assign_owner(lead_id: UUID, body: LeadOwnerIn, w: WriteDep) -> JSONResponse:
+    """Reassign the lead to an active rep, or to nobody."""
+    command = cmd.AssignLeadOwner(lead_id=lead_id, owner_id=body.owner_id)
+    return w.run(cmd.assign_lead_owner, command, LeadOut.of)

@@ -1,0 +1,194 @@
+"""Bodies of the ``/activities`` resource.
+
+Send only the fields you mean: a field left out is not the same as ``null``
+(an activity's owner left out is the caller; a follow-up's fields left out
+are those of the activity it follows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from commands.activities import ActivityOutcome, Kind, Minutes, Notes, Purpose
+from commands.normalise import Text
+
+_ID = Field(default=None, description="choose the id yourself to capture offline")
+_OWNER = Field(default=None, description="the rep doing it; left out: you")
+_PURPOSE = Field(
+    description="prospecting, qualification, demo, proposal, negotiation, "
+    "upsell:<product>, cross_sell:<product>, renewal, onboarding, collections, "
+    "support_follow_up or other (with a purpose_note)"
+)
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+class FollowUpIn(BaseModel):
+    """The next activity, planned together with this one's completion."""
+
+    model_config = _examples(
+        {"scheduled_at": "2030-05-13T10:00:00+02:00", "kind": "meeting"}
+    )
+
+    id: UUID | None = _ID
+    scheduled_at: AwareDatetime
+    kind: Kind | None = Field(default=None, description="left out: the same")
+    purpose: Purpose | None = Field(default=None, description="left out: the same")
+    purpose_note: Text | None = None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    department: Text | None = None
+    notes: Notes | None = None
+
+
+class ActivityIn(BaseModel):
+    """A task names no customer; every other kind a contact or an account."""
+
+    model_config = _examples(
+        {
+            "kind": "call",
+            "contact_id": "7d6f8c1e-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+            "purpose": "upsell:leather seats",
+            "purpose_note": "owns the 2019 model",
+            "scheduled_at": "2030-05-06T09:30:00+02:00",
+            "department": "sales",
+        }
+    )
+
+    id: UUID | None = _ID
+    kind: Kind
+    purpose: Purpose = _PURPOSE
+    purpose_note: Text | None = None
+    scheduled_at: AwareDatetime
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = _OWNER
+    department: Text | None = None
+    notes: Notes | None = None
+
+
+class _Completion(BaseModel):
+    outcome: ActivityOutcome = Field(
+        description="a task: completed or other; other needs an outcome_note"
+    )
+    outcome_note: Text | None = None
+    duration_minutes: Minutes
+    notes: Notes | None = None
+    completed_at: AwareDatetime | None = Field(default=None, description="or now")
+    follow_up: FollowUpIn | None = None
+
+
+class ActivityLogIn(_Completion):
+    """An activity that happened without being planned: created completed."""
+
+    model_config = _examples(
+        {
+            "kind": "visit",
+            "account_id": "5c0ffee0-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+            "purpose": "renewal",
+            "outcome": "meeting_held",
+            "duration_minutes": 50,
+            "notes": "renewal agreed in principle",
+            "follow_up": {"scheduled_at": "2030-05-20T09:00:00Z", "kind": "call"},
+        }
+    )
+
+    id: UUID | None = _ID
+    kind: Kind
+    purpose: Purpose = _PURPOSE
+    purpose_note: Text | None = None
+    scheduled_at: AwareDatetime | None = None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = _OWNER
+    department: Text | None = None
+
+
+class CompleteIn(_Completion):
+    model_config = _examples(
+        {
+            "outcome": "connected",
+            "duration_minutes": 14,
+            "notes": "wants a demo",
+            "follow_up": {
+                "scheduled_at": "2030-05-13T10:00:00+02:00",
+                "kind": "meeting",
+                "purpose": "demo",
+            },
+        }
+    )
+
+
+class ActivityPatch(BaseModel):
+    """While planned. Only the fields sent change; ``null`` clears an optional
+    one (``purpose: null`` keeps the purpose)."""
+
+    model_config = _examples({"purpose": "demo", "notes": "bring the brochure"})
+
+    purpose: Purpose | None = None
+    purpose_note: Text | None = None
+    notes: Notes | None = None
+    department: Text | None = None
+
+
+class CancelIn(BaseModel):
+    model_config = _examples({"reason": "customer ill"})
+
+    reason: Text
+
+
+class RescheduleIn(BaseModel):
+    model_config = _examples({"scheduled_at": "2030-05-07T14:00:00+02:00"})
+
+    scheduled_at: AwareDatetime
+
+
+class ActivityOut(BaseModel):
+    id: UUID
+    kind: str
+    status: str = Field(description="planned, completed or cancelled")
+    purpose: str
+    purpose_note: str | None
+    scheduled_at: datetime | None
+    contact_id: UUID | None
+    account_id: UUID | None
+    owner_id: UUID | None
+    department: str | None
+    notes: str | None
+    outcome: str | None
+    outcome_note: str | None
+    duration_minutes: int | None
+    completed_at: datetime | None
+    cancel_reason: str | None
+    follows_id: UUID | None = Field(description="the activity this one follows up")
+    follow_up_id: UUID | None = Field(description="the activity that follows up")
+    created_at: datetime
+    modified_at: datetime
+    version: int = Field(description="send it back as If-Match to write safely")
+    position: int | None = Field(
+        default=None, description="log position of the write (on writes only)"
+    )
+
+    @classmethod
+    def of(cls, activity: Any) -> ActivityOut:
+        fields = {name: getattr(activity, name) for name in _STATE}
+        return cls(
+            **fields,
+            id=activity.id,
+            created_at=activity.created_on,
+            modified_at=activity.modified_on,
+            version=activity.version,
+        )
+
+
+_STATE = [
+    name
+    for name in ActivityOut.model_fields
+    if name not in {"id", "created_at", "modified_at", "version", "position"}
+]

@@ -1,0 +1,289 @@
+"""Activity commands: plan, log, change, complete, cancel, reschedule.
+
+What must hold:
+- A contact named exists (rule ``unknown_contact``), and so does an account
+  (``unknown_account``); a contact at one account is not filed under
+  another (``contact_of_another_account``). All are 422s: the body is wrong.
+- Planned outreach (a plan, a follow-up) to a do-not-contact contact is
+  refused (``contact_do_not_contact``); logging what already happened is not.
+- The owner is an active rep; without ``owner_id`` it is the caller's rep.
+- A follow-up is planned in the same save (one transaction) as the completion
+  or log that asks for it; the two name each other.
+- ``completed_at`` defaults to the time the command runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID, uuid4
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from commands.application import SalesApplication
+from commands.base import (
+    Caller,
+    Context,
+    IdReused,
+    Outcome,
+    exists,
+    load,
+    repeat_of_creation,
+    require_write,
+    save,
+)
+from commands.normalise import Text
+from commands.reps import ensure_active_rep
+from domain.account import Account
+from domain.activity import MAX_MINUTES, PURPOSES, Activity, is_purpose
+from domain.base import RuleBroken, check
+from domain.contact import Contact
+
+Kind = Literal["call", "meeting", "visit", "email", "task"]
+ActivityOutcome = Literal[
+    "connected",
+    "no_answer",
+    "left_voicemail",
+    "meeting_held",
+    "no_show",
+    "completed",
+    "other",
+]
+Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES, description="whole minutes")]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+
+
+def normal_purpose(value: str) -> str:
+    """Lower case, no spaces around the parts: ``upsell:leather seats``."""
+    head, colon, product = value.partition(":")
+    value = f"{head.strip().lower()}{colon}{product.strip().lower()}"
+    if not is_purpose(value):
+        listed = ", ".join(PURPOSES)
+        msg = f"not a purpose: one of {listed}, upsell:<product>, cross_sell:<product>"
+        raise ValueError(msg)
+    return value
+
+
+Purpose = Annotated[
+    str, StringConstraints(max_length=120), AfterValidator(normal_purpose)
+]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FollowUp(Command):
+    """The next activity. Fields left out are those of the activity it follows
+    (a ``task`` has no customer); ``null`` clears an optional one."""
+
+    id: UUID | None = Field(default=None, description="client-chosen id (offline)")
+    scheduled_at: AwareDatetime
+    kind: Kind | None = None
+    purpose: Purpose | None = None
+    purpose_note: Text | None = None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    department: Text | None = None
+    notes: Notes | None = None
+
+    def overrides(self) -> dict[str, Any]:
+        fields = self.model_dump(exclude={"id", "scheduled_at"}, exclude_unset=True)
+        return {k: v for k, v in fields.items() if v is not None or k not in _SAME}
+
+
+_SAME = {"kind", "purpose"}  # null means: the same as the activity followed
+
+
+class _NewActivity(Command):
+    id: UUID | None = Field(default=None, description="client-chosen id (offline)")
+    kind: Kind
+    purpose: Purpose
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = Field(default=None, description="default: the caller")
+    department: Text | None = None
+    purpose_note: Text | None = None
+    notes: Notes | None = None
+
+    def details(self, caller: Caller) -> dict[str, Any]:
+        """The fields of the new activity; the owner defaults to the caller."""
+        fields = self.model_dump(exclude={"id", "follow_up", "completed_at"})
+        if "owner_id" not in self.model_fields_set:
+            fields["owner_id"] = caller.rep_id
+        return fields
+
+
+class PlanActivity(_NewActivity):
+    scheduled_at: AwareDatetime
+
+
+class LogActivity(_NewActivity):
+    """An activity that already happened and was never planned."""
+
+    scheduled_at: AwareDatetime | None = None
+    outcome: ActivityOutcome
+    outcome_note: Text | None = None
+    duration_minutes: Minutes
+    completed_at: AwareDatetime | None = Field(default=None, description="or now")
+    follow_up: FollowUp | None = None
+
+
+class ChangeActivityDetails(Command):
+    """While planned. Only the fields present change; ``null`` clears an
+    optional field (``purpose: null`` keeps the purpose)."""
+
+    activity_id: UUID
+    purpose: Purpose | None = None
+    purpose_note: Text | None = None
+    notes: Notes | None = None
+    department: Text | None = None
+
+
+class CompleteActivity(Command):
+    activity_id: UUID
+    outcome: ActivityOutcome
+    outcome_note: Text | None = None
+    duration_minutes: Minutes
+    notes: Notes | None = Field(default=None, description="replace the notes")
+    completed_at: AwareDatetime | None = Field(default=None, description="or now")
+    follow_up: FollowUp | None = None
+
+
+class CancelActivity(Command):
+    activity_id: UUID
+    reason: Text
+
+
+class RescheduleActivity(Command):
+    activity_id: UUID
+    scheduled_at: AwareDatetime
+
+
+def check_customer(
+    app: SalesApplication, activity: Activity, *, outreach: bool
+) -> None:
+    """The contact and account an activity names exist and agree."""
+    if activity.contact_id is not None:
+        contact = exists(app, activity.contact_id)
+        if not isinstance(contact, Contact):
+            msg = f"no contact {activity.contact_id}"
+            raise RuleBroken(msg, rule="unknown_contact")
+        msg = "the contact asked not to be contacted"
+        check(not (outreach and contact.do_not_contact), "contact_do_not_contact", msg)
+        filed = (contact.account_id, activity.account_id)
+        msg = f"the contact is at account {contact.account_id}"
+        agree = None in filed or filed[0] == filed[1]
+        check(agree, "contact_of_another_account", msg)
+    if activity.account_id is not None:
+        account = exists(app, activity.account_id)
+        msg = f"no account {activity.account_id}"
+        check(isinstance(account, Account), "unknown_account", msg)
+
+
+def _new_id(spec: FollowUp | None) -> UUID | None:
+    return None if spec is None else spec.id or uuid4()
+
+
+def follow_ups(
+    app: SalesApplication, ctx: Context, origin: Activity, spec: FollowUp | None
+) -> list[Activity]:
+    """The follow-up ``origin`` names, planned from ``spec`` (none or one)."""
+    if spec is None or origin.follow_up_id is None:
+        return []
+    if exists(app, origin.follow_up_id) is not None:
+        raise IdReused(f"id {origin.follow_up_id} already names a record")
+    overrides = spec.overrides()
+    follow_up = origin.plan_follow_up(
+        origin.follow_up_id, spec.scheduled_at, **overrides
+    )
+    require_write(ctx.caller, follow_up.owner_id, "an activity")
+    if "owner_id" in overrides:
+        ensure_active_rep(app, follow_up.owner_id)
+    check_customer(app, follow_up, outreach=True)
+    return [follow_up]
+
+
+def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
+    activity_id = cmd.id or uuid4()
+    details = cmd.details(ctx.caller)
+    if (found := exists(app, activity_id)) is not None:
+        fields = {**details, "outcome": None}  # a logged activity is not a plan
+        return repeat_of_creation(app, found, Activity, fields)
+    require_write(ctx.caller, details["owner_id"], "an activity")
+    activity = Activity.plan(activity_id, **details)
+    ensure_active_rep(app, activity.owner_id)
+    check_customer(app, activity, outreach=True)
+    return save(app, ctx, activity, created=True)
+
+
+def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outcome:
+    activity_id = cmd.id or uuid4()
+    details = cmd.details(ctx.caller)
+    if cmd.completed_at is not None:
+        details["completed_at"] = cmd.completed_at
+    if (found := exists(app, activity_id)) is not None:
+        return repeat_of_creation(app, found, Activity, details)
+    require_write(ctx.caller, details["owner_id"], "an activity")
+    details.setdefault("completed_at", datetime.now(UTC))
+    follow_up_id = _new_id(cmd.follow_up)
+    activity = Activity.log(activity_id, follow_up_id=follow_up_id, **details)
+    ensure_active_rep(app, activity.owner_id)
+    check_customer(app, activity, outreach=False)
+    more = follow_ups(app, ctx, activity, cmd.follow_up)
+    return save(app, ctx, activity, *more, created=True)
+
+
+def change_activity_details(
+    app: SalesApplication, cmd: ChangeActivityDetails, ctx: Context
+) -> Outcome:
+    activity = load(app, Activity, cmd.activity_id, ctx)
+    require_write(ctx.caller, activity.owner_id, "an activity")
+    changes = cmd.model_dump(include=cmd.model_fields_set - {"activity_id"})
+    if changes.get("purpose", "") is None:
+        del changes["purpose"]
+    activity.change_details(**changes)
+    return save(app, ctx, activity)
+
+
+def complete_activity(
+    app: SalesApplication, cmd: CompleteActivity, ctx: Context
+) -> Outcome:
+    activity = load(app, Activity, cmd.activity_id, ctx)
+    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity.complete(
+        outcome=cmd.outcome,
+        outcome_note=cmd.outcome_note,
+        duration_minutes=cmd.duration_minutes,
+        notes=cmd.notes,
+        completed_at=cmd.completed_at or datetime.now(UTC),
+        follow_up_id=_new_id(cmd.follow_up),
+    )
+    more = follow_ups(app, ctx, activity, cmd.follow_up)
+    return save(app, ctx, activity, *more)
+
+
+def cancel_activity(
+    app: SalesApplication, cmd: CancelActivity, ctx: Context
+) -> Outcome:
+    activity = load(app, Activity, cmd.activity_id, ctx)
+    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity.cancel(cmd.reason)
+    return save(app, ctx, activity)
+
+
+def reschedule_activity(
+    app: SalesApplication, cmd: RescheduleActivity, ctx: Context
+) -> Outcome:
+    activity = load(app, Activity, cmd.activity_id, ctx)
+    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity.reschedule(cmd.scheduled_at)
+    return save(app, ctx, activity)

@@ -1,0 +1,235 @@
+"""Lead commands: capture, change details, work, qualify, disqualify, score,
+reassign; and the model of ``ConvertLead`` (its handler creates the contact,
+the account and the opportunity, so it lives with those).
+
+What must hold:
+- Emails are lower-case, phones E.164 and web domains bare hosts, exactly as
+  for contacts and accounts, so that a lead and a contact or account can be
+  matched on them.
+- The source arrives as one object whose ``kind`` says which fields it has.
+- An owner is an active rep (or nobody: a lead may be unowned).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from commands.accounts import WebDomain
+from commands.application import SalesApplication
+from commands.base import (
+    Context,
+    Outcome,
+    exists,
+    load,
+    repeat_of_creation,
+    require_write,
+    save,
+)
+from commands.normalise import Email, Name, Phone, Text
+from commands.reps import ensure_active_rep
+from domain.lead import Lead
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+Score = Annotated[int, Field(ge=0, le=100)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PurchasedList(Command):
+    kind: Literal["purchased_list"]
+    list_name: Name
+    cost_per_lead: Money
+    currency: Currency
+
+
+class RelatedProductCustomer(Command):
+    """A customer of a related product (ours or a partner's)."""
+
+    kind: Literal["related_product_customer"]
+    product: Name
+
+
+class OtherSource(Command):
+    kind: Literal["web", "referral", "event", "other"]
+
+
+Source = Annotated[
+    PurchasedList | RelatedProductCustomer | OtherSource, Field(discriminator="kind")
+]
+
+
+class CaptureLead(Command):
+    id: UUID | None = Field(default=None, description="client-chosen id (offline)")
+    source: Source
+    given_name: Name | None = None
+    family_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    company_name: Name | None = None
+    web_domain: WebDomain | None = None
+    title: Text | None = None
+    score: Score = 0
+    owner_id: UUID | None = None
+
+    def capture(self) -> dict[str, Any]:
+        """The lead's fields, the source's spread flat."""
+        fields = self.model_dump(exclude={"id", "source"})
+        source = self.source.model_dump()
+        fields["source"] = source.pop("kind")
+        return {**dict.fromkeys(SOURCE_FIELDS), **fields, **source}
+
+
+SOURCE_FIELDS = ("list_name", "cost_per_lead", "currency", "product")
+
+
+class ChangeLeadDetails(Command):
+    """Only the fields present change; ``null`` clears one."""
+
+    lead_id: UUID
+    given_name: Name | None = None
+    family_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    company_name: Name | None = None
+    web_domain: WebDomain | None = None
+    title: Text | None = None
+
+
+class StartWorkingOnLead(Command):
+    """From ``new``; a ``disqualified`` lead is reopened."""
+
+    lead_id: UUID
+
+
+class QualifyLead(Command):
+    lead_id: UUID
+
+
+class DisqualifyLead(Command):
+    lead_id: UUID
+    reason: Text
+
+
+class ChangeLeadScore(Command):
+    lead_id: UUID
+    score: Score
+
+
+class AssignLeadOwner(Command):
+    lead_id: UUID
+    owner_id: UUID | None
+
+
+class ConvertLead(Command):
+    """A qualified lead becomes a contact at an account, and optionally an
+    opportunity, all in one transaction (the handler lives with the
+    opportunity commands). An offline client may choose the ids of what is
+    created (``contact_id``, ``new_account_id``, ``opportunity_id``).
+
+    The opportunity fields are given only with ``create_opportunity``, and then
+    ``currency`` and ``expected_close_date`` are required (as for opening any
+    opportunity); ``amount`` defaults to 0 and the name to the company's."""
+
+    lead_id: UUID
+    account_id: UUID | None = Field(
+        default=None, description="an existing account; null: open one"
+    )
+    new_account_id: UUID | None = Field(
+        default=None, description="id of the account to open (account_id null)"
+    )
+    contact_id: UUID | None = Field(default=None, description="id of the contact")
+    create_opportunity: bool = False
+    opportunity_id: UUID | None = None
+    opportunity_name: Name | None = None
+    amount: Money | None = None
+    currency: Currency | None = None
+    expected_close_date: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConvertLead:
+        if self.account_id is not None and self.new_account_id is not None:
+            raise ValueError("give account_id or new_account_id, not both")
+        given = [getattr(self, name) for name in _OPPORTUNITY]
+        if not self.create_opportunity and any(v is not None for v in given):
+            raise ValueError("opportunity fields need create_opportunity: true")
+        needed = (self.currency, self.expected_close_date)
+        if self.create_opportunity and None in needed:
+            raise ValueError("an opportunity needs currency and expected_close_date")
+        return self
+
+
+_OPPORTUNITY = ["opportunity_id", "opportunity_name", "amount", "currency"]
+_OPPORTUNITY += ["expected_close_date"]
+
+
+def capture_lead(app: SalesApplication, cmd: CaptureLead, ctx: Context) -> Outcome:
+    lead_id = cmd.id or uuid4()
+    fields = cmd.capture()
+    if (found := exists(app, lead_id)) is not None:
+        return repeat_of_creation(app, found, Lead, fields)
+    require_write(ctx.caller, cmd.owner_id, "a lead")
+    lead = Lead.capture(lead_id, **fields)
+    ensure_active_rep(app, cmd.owner_id)
+    return save(app, ctx, lead, created=True)
+
+
+def change_lead_details(
+    app: SalesApplication, cmd: ChangeLeadDetails, ctx: Context
+) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    lead.change_details(**cmd.model_dump(include=cmd.model_fields_set - {"lead_id"}))
+    return save(app, ctx, lead)
+
+
+def start_working_on_lead(
+    app: SalesApplication, cmd: StartWorkingOnLead, ctx: Context
+) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    lead.start_working()
+    return save(app, ctx, lead)
+
+
+def qualify_lead(app: SalesApplication, cmd: QualifyLead, ctx: Context) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    lead.qualify()
+    return save(app, ctx, lead)
+
+
+def disqualify_lead(
+    app: SalesApplication, cmd: DisqualifyLead, ctx: Context
+) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    lead.disqualify(cmd.reason)
+    return save(app, ctx, lead)
+
+
+def change_lead_score(
+    app: SalesApplication, cmd: ChangeLeadScore, ctx: Context
+) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    lead.change_score(cmd.score)
+    return save(app, ctx, lead)
+
+
+def assign_lead_owner(
+    app: SalesApplication, cmd: AssignLeadOwner, ctx: Context
+) -> Outcome:
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    require_write(ctx.caller, lead.owner_id, "a lead")
+    if cmd.owner_id != lead.owner_id:
+        ensure_active_rep(app, cmd.owner_id)
+    lead.assign_owner(cmd.owner_id)
+    return save(app, ctx, lead)
