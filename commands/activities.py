@@ -1,11 +1,8 @@
 """Activity commands: plan, log, change, complete, cancel, reschedule.
 
 What must hold:
-- A contact named exists (rule ``unknown_contact``), and so does an account
-  (``unknown_account``); a contact at one account is not filed under
-  another (``contact_of_another_account``). All are 422s: the body is wrong.
-- Planned outreach (a plan, a follow-up) to a do-not-contact contact is
-  refused (``contact_do_not_contact``); logging what already happened is not.
+- The contact and account an activity names exist and agree, and planned
+  outreach respects do-not-contact (``commands.activity_rules``).
 - The owner is an active rep; without ``owner_id`` it is the caller's rep.
 - A follow-up is planned in the same save (one transaction) as the completion
   or log that asks for it; the two name each other.
@@ -15,23 +12,17 @@ What must hold:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
+from commands.activity_rules import check_customer, plan_follow_up
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
     Context,
-    IdReused,
     Outcome,
     exists,
     load,
@@ -41,39 +32,7 @@ from commands.base import (
 )
 from commands.normalise import Text
 from commands.reps import ensure_active_rep
-from domain.account import Account
-from domain.activity import MAX_MINUTES, PURPOSES, Activity, is_purpose
-from domain.base import RuleBroken, check
-from domain.contact import Contact
-
-Kind = Literal["call", "meeting", "visit", "email", "task"]
-ActivityOutcome = Literal[
-    "connected",
-    "no_answer",
-    "left_voicemail",
-    "meeting_held",
-    "no_show",
-    "completed",
-    "other",
-]
-Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES, description="whole minutes")]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
-
-
-def normal_purpose(value: str) -> str:
-    """Lower case, no spaces around the parts: ``upsell:leather seats``."""
-    head, colon, product = value.partition(":")
-    value = f"{head.strip().lower()}{colon}{product.strip().lower()}"
-    if not is_purpose(value):
-        listed = ", ".join(PURPOSES)
-        msg = f"not a purpose: one of {listed}, upsell:<product>, cross_sell:<product>"
-        raise ValueError(msg)
-    return value
-
-
-Purpose = Annotated[
-    str, StringConstraints(max_length=120), AfterValidator(normal_purpose)
-]
+from domain.activity import Activity
 
 
 class Command(BaseModel):
@@ -168,27 +127,6 @@ class RescheduleActivity(Command):
     scheduled_at: AwareDatetime
 
 
-def check_customer(
-    app: SalesApplication, activity: Activity, *, outreach: bool
-) -> None:
-    """The contact and account an activity names exist and agree."""
-    if activity.contact_id is not None:
-        contact = exists(app, activity.contact_id)
-        if not isinstance(contact, Contact):
-            msg = f"no contact {activity.contact_id}"
-            raise RuleBroken(msg, rule="unknown_contact")
-        msg = "the contact asked not to be contacted"
-        check(not (outreach and contact.do_not_contact), "contact_do_not_contact", msg)
-        filed = (contact.account_id, activity.account_id)
-        msg = f"the contact is at account {contact.account_id}"
-        agree = None in filed or filed[0] == filed[1]
-        check(agree, "contact_of_another_account", msg)
-    if activity.account_id is not None:
-        account = exists(app, activity.account_id)
-        msg = f"no account {activity.account_id}"
-        check(isinstance(account, Account), "unknown_account", msg)
-
-
 def _new_id(spec: FollowUp | None) -> UUID | None:
     return None if spec is None else spec.id or uuid4()
 
@@ -199,17 +137,14 @@ def follow_ups(
     """The follow-up ``origin`` names, planned from ``spec`` (none or one)."""
     if spec is None or origin.follow_up_id is None:
         return []
-    if exists(app, origin.follow_up_id) is not None:
-        raise IdReused(f"id {origin.follow_up_id} already names a record")
-    overrides = spec.overrides()
-    follow_up = origin.plan_follow_up(
-        origin.follow_up_id, spec.scheduled_at, **overrides
-    )
-    require_write(ctx.caller, follow_up.owner_id, "an activity")
-    if "owner_id" in overrides:
-        ensure_active_rep(app, follow_up.owner_id)
-    check_customer(app, follow_up, outreach=True)
-    return [follow_up]
+    return [plan_follow_up(app, ctx, origin, spec.scheduled_at, spec.overrides())]
+
+
+def _load(app: SalesApplication, activity_id: UUID, ctx: Context) -> Activity:
+    """The activity, if the caller may change it (its owner or a manager)."""
+    activity = load(app, Activity, activity_id, ctx)
+    require_write(ctx.caller, activity.owner_id, "an activity")
+    return activity
 
 
 def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
@@ -245,8 +180,7 @@ def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outco
 def change_activity_details(
     app: SalesApplication, cmd: ChangeActivityDetails, ctx: Context
 ) -> Outcome:
-    activity = load(app, Activity, cmd.activity_id, ctx)
-    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity = _load(app, cmd.activity_id, ctx)
     changes = cmd.model_dump(include=cmd.model_fields_set - {"activity_id"})
     if changes.get("purpose", "") is None:
         del changes["purpose"]
@@ -257,8 +191,7 @@ def change_activity_details(
 def complete_activity(
     app: SalesApplication, cmd: CompleteActivity, ctx: Context
 ) -> Outcome:
-    activity = load(app, Activity, cmd.activity_id, ctx)
-    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity = _load(app, cmd.activity_id, ctx)
     activity.complete(
         outcome=cmd.outcome,
         outcome_note=cmd.outcome_note,
@@ -274,8 +207,7 @@ def complete_activity(
 def cancel_activity(
     app: SalesApplication, cmd: CancelActivity, ctx: Context
 ) -> Outcome:
-    activity = load(app, Activity, cmd.activity_id, ctx)
-    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity = _load(app, cmd.activity_id, ctx)
     activity.cancel(cmd.reason)
     return save(app, ctx, activity)
 
@@ -283,7 +215,6 @@ def cancel_activity(
 def reschedule_activity(
     app: SalesApplication, cmd: RescheduleActivity, ctx: Context
 ) -> Outcome:
-    activity = load(app, Activity, cmd.activity_id, ctx)
-    require_write(ctx.caller, activity.owner_id, "an activity")
+    activity = _load(app, cmd.activity_id, ctx)
     activity.reschedule(cmd.scheduled_at)
     return save(app, ctx, activity)

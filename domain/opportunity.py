@@ -8,9 +8,8 @@ What must hold:
 - Won and lost are outcomes, not stages: winning sets probability 100 and
   category ``closed``; losing needs a reason and sets 0 and ``omitted``;
   reopening puts it back into a stage of its pipeline.
-- Amounts, quantities and prices are ``Decimal``: amount and unit prices are
-  never negative, quantities always positive. The amount is the rep's figure
-  for the deal; line items do not change it (``lines_total`` sums them).
+- The amount is a ``Decimal``, never negative: the rep's figure for the deal.
+  Line items (``domain.line_items``) do not change it; ``lines_total`` sums them.
 - Detail-change events carry the old and the new value; a change that changes
   nothing records nothing.
 """
@@ -18,7 +17,7 @@ What must hold:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,27 +26,12 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
-from domain.pipeline import Pipeline
+from domain.line_items import LineItem as LineItem  # re-exported
+from domain.line_items import check_line, existing_line, find_line, replaced
+from domain.pipeline import Pipeline, Stage
 
 OPEN, WON, LOST = "open", "won", "lost"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-@dataclass(frozen=True)
-class LineItem:
-    line_id: UUID
-    product: str
-    sku: str | None
-    quantity: Decimal
-    unit_price: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.quantity * self.unit_price
-
-    def values(self) -> dict[str, Any]:
-        """As events carry it (without the id)."""
-        return {k: v for k, v in vars(self).items() if k != "line_id"}
 
 
 def check_money(amount: Decimal, currency: str) -> None:
@@ -55,10 +39,16 @@ def check_money(amount: Decimal, currency: str) -> None:
     check(bool(_CURRENCY.match(currency)), "currency_code", f"bad currency {currency}")
 
 
-def check_line(line: LineItem) -> None:
-    check(bool(line.product.strip()), "product_required", "a line needs a product")
-    check(line.quantity > 0, "quantity_not_positive", "quantity must be above 0")
-    check(line.unit_price >= 0, "unit_price_negative", "unit price is negative")
+def _check_name(name: str) -> None:
+    check(bool(name.strip()), "name_required", "a deal needs a name")
+
+
+def _odds(stage: Stage) -> dict[str, Any]:
+    """What a deal records on entering ``stage``."""
+    return {
+        "probability": stage.probability,
+        "forecast_category": stage.forecast_category,
+    }
 
 
 class Opportunity(SalesAggregate):
@@ -67,17 +57,10 @@ class Opportunity(SalesAggregate):
         cls, id: UUID, pipeline: Pipeline, stage: str, **fields: Any
     ) -> Opportunity:
         """``fields``: the remaining parameters of ``__init__``."""
-        check(bool(fields["name"].strip()), "name_required", "a deal needs a name")
+        _check_name(fields["name"])
         check_money(fields["amount"], fields["currency"])
         at = pipeline.require_stage(stage)
-        return cls(
-            id=id,
-            pipeline_id=pipeline.id,
-            stage=at.key,
-            probability=at.probability,
-            forecast_category=at.forecast_category,
-            **fields,
-        )
+        return cls(id=id, pipeline_id=pipeline.id, stage=at.key, **_odds(at), **fields)
 
     @event("Opened")
     def __init__(
@@ -118,15 +101,17 @@ class Opportunity(SalesAggregate):
     def lines_total(self) -> Decimal:
         return sum((line.total for line in self.lines), Decimal(0))
 
-    def line(self, line_id: UUID) -> LineItem | None:
-        return next((li for li in self.lines if li.line_id == line_id), None)
-
     def _must_be_open(self) -> None:
         check(self.is_open, "opportunity_closed", f"the deal is {self.status}")
 
+    def _stage_of(self, pipeline: Pipeline, stage: str) -> Stage:
+        """``stage`` of ``pipeline``, which must be this deal's own pipeline."""
+        check(pipeline.id == self.pipeline_id, "other_pipeline", "not its pipeline")
+        return pipeline.require_stage(stage)
+
     def rename(self, name: str) -> None:
         self._must_be_open()
-        check(bool(name.strip()), "name_required", "a deal needs a name")
+        _check_name(name)
         if name != self.name:
             self._renamed(old=self.name, new=name)
 
@@ -183,15 +168,9 @@ class Opportunity(SalesAggregate):
     def move_to(self, pipeline: Pipeline, stage: str) -> None:
         """``pipeline`` must be this deal's own pipeline, as it stands now."""
         self._must_be_open()
-        check(pipeline.id == self.pipeline_id, "other_pipeline", "not its pipeline")
-        to = pipeline.require_stage(stage)
+        to = self._stage_of(pipeline, stage)
         if to.key != self.stage:
-            self._stage_changed(
-                from_stage=self.stage,
-                to_stage=to.key,
-                probability=to.probability,
-                forecast_category=to.forecast_category,
-            )
+            self._stage_changed(from_stage=self.stage, to_stage=to.key, **_odds(to))
 
     @event("StageChanged")
     def _stage_changed(
@@ -205,7 +184,7 @@ class Opportunity(SalesAggregate):
         refused."""
         self._must_be_open()
         check_line(line)
-        if (existing := self.line(line.line_id)) is not None:
+        if (existing := find_line(self.lines, line.line_id)) is not None:
             check(existing == line, "line_id_reused", f"line {line.line_id} exists")
             return
         self._line_added(line_id=line.line_id, new=line.values())
@@ -217,7 +196,7 @@ class Opportunity(SalesAggregate):
     def change_line(self, line_id: UUID, **changes: Any) -> None:
         """``changes``: any of product, sku, quantity, unit_price."""
         self._must_be_open()
-        old = self._existing_line(line_id)
+        old = existing_line(self.lines, line_id)
         new = replace(old, **changes)
         check_line(new)
         if new != old:
@@ -227,25 +206,16 @@ class Opportunity(SalesAggregate):
     def _line_changed(
         self, line_id: UUID, old: dict[str, Any], new: dict[str, Any]
     ) -> None:
-        changed = LineItem(line_id=line_id, **new)
-        self.lines = tuple(
-            changed if li.line_id == line_id else li for li in self.lines
-        )
+        self.lines = replaced(self.lines, LineItem(line_id=line_id, **new))
 
     def remove_line(self, line_id: UUID) -> None:
         self._must_be_open()
-        old = self._existing_line(line_id)
+        old = existing_line(self.lines, line_id)
         self._line_removed(line_id=line_id, old=old.values())
 
     @event("LineItemRemoved")
     def _line_removed(self, line_id: UUID, old: dict[str, Any]) -> None:
         self.lines = tuple(li for li in self.lines if li.line_id != line_id)
-
-    def _existing_line(self, line_id: UUID) -> LineItem:
-        found = self.line(line_id)
-        check(found is not None, "unknown_line", f"no line {line_id}")
-        assert found is not None
-        return found
 
     def win(self) -> None:
         self._must_be_open()
@@ -268,13 +238,8 @@ class Opportunity(SalesAggregate):
     def reopen(self, pipeline: Pipeline, stage: str | None = None) -> None:
         """Back into ``stage``, or into the stage it was closed in."""
         check(not self.is_open, "opportunity_open", "the deal is open already")
-        check(pipeline.id == self.pipeline_id, "other_pipeline", "not its pipeline")
-        to = pipeline.require_stage(stage or self.stage)
-        self._reopened(
-            stage=to.key,
-            probability=to.probability,
-            forecast_category=to.forecast_category,
-        )
+        to = self._stage_of(pipeline, stage or self.stage)
+        self._reopened(stage=to.key, **_odds(to))
 
     @event("Reopened")
     def _reopened(self, stage: str, probability: int, forecast_category: str) -> None:

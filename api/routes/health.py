@@ -33,6 +33,12 @@ class HealthOut(BaseModel):
     }
 
 
+@router.get("/livez")
+def livez() -> dict[str, str]:
+    """Liveness: the process answers HTTP (asks nothing of the store)."""
+    return {"status": "alive"}
+
+
 @router.get(
     "/health",
     response_model=HealthOut,

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from commands.activities import ActivityOutcome, Kind, Minutes, Notes, Purpose
+from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
 from commands.normalise import Text
 
 _ID = Field(default=None, description="choose the id yourself to capture offline")
@@ -47,7 +47,20 @@ class FollowUpIn(BaseModel):
     notes: Notes | None = None
 
 
-class ActivityIn(BaseModel):
+class _NewActivityIn(BaseModel):
+    """What a new activity, planned or logged, is about and who does it."""
+
+    id: UUID | None = _ID
+    kind: Kind
+    purpose: Purpose = _PURPOSE
+    purpose_note: Text | None = None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = _OWNER
+    department: Text | None = None
+
+
+class ActivityIn(_NewActivityIn):
     """A task names no customer; every other kind a contact or an account."""
 
     model_config = _examples(
@@ -61,15 +74,7 @@ class ActivityIn(BaseModel):
         }
     )
 
-    id: UUID | None = _ID
-    kind: Kind
-    purpose: Purpose = _PURPOSE
-    purpose_note: Text | None = None
     scheduled_at: AwareDatetime
-    contact_id: UUID | None = None
-    account_id: UUID | None = None
-    owner_id: UUID | None = _OWNER
-    department: Text | None = None
     notes: Notes | None = None
 
 
@@ -84,7 +89,7 @@ class _Completion(BaseModel):
     follow_up: FollowUpIn | None = None
 
 
-class ActivityLogIn(_Completion):
+class ActivityLogIn(_Completion, _NewActivityIn):
     """An activity that happened without being planned: created completed."""
 
     model_config = _examples(
@@ -99,15 +104,7 @@ class ActivityLogIn(_Completion):
         }
     )
 
-    id: UUID | None = _ID
-    kind: Kind
-    purpose: Purpose = _PURPOSE
-    purpose_note: Text | None = None
     scheduled_at: AwareDatetime | None = None
-    contact_id: UUID | None = None
-    account_id: UUID | None = None
-    owner_id: UUID | None = _OWNER
-    department: Text | None = None
 
 
 class CompleteIn(_Completion):

@@ -15,11 +15,13 @@ from pydantic import ValidationError
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
+from commands.activity_fields import ActivityOutcome, Kind, normal_purpose
 from commands.base import Forbidden, IdReused
 from commands.contacts import RegisterContact, SetContactConsent, register_contact
 from commands.contacts import set_contact_consent as set_consent
 from commands.reps import RegisterRep, register_rep
-from domain.activity import KINDS, OUTCOMES, Activity, is_purpose
+from domain.activity import Activity
+from domain.activity_rules import KINDS, OUTCOMES, is_purpose
 from domain.base import RuleBroken, public_type
 from tests.unit.helpers import event_names, events_of, memory_app, rep, run
 
@@ -63,21 +65,21 @@ def activity_of(app: Any, activity_id: UUID) -> Activity:
 
 class TestVocabulary:
     def test_command_literals_are_the_domain_vocabulary(self) -> None:
-        assert get_args(cmd.Kind) == KINDS
-        assert set(get_args(cmd.ActivityOutcome)) == set(OUTCOMES)
+        assert get_args(Kind) == KINDS
+        assert set(get_args(ActivityOutcome)) == set(OUTCOMES)
 
     @pytest.mark.parametrize(
         ("text", "normal"),
         [("Demo", "demo"), (" upsell : Leather Seats", "upsell:leather seats")],
     )
     def test_purposes_are_normalised(self, text: str, normal: str) -> None:
-        assert cmd.normal_purpose(text) == normal
+        assert normal_purpose(text) == normal
 
     @pytest.mark.parametrize("text", ["upsell", "upsell:", "resell:x", "chat"])
     def test_unknown_purposes_are_refused(self, text: str) -> None:
         assert not is_purpose(text)
         with pytest.raises(ValueError, match="not a purpose"):
-            cmd.normal_purpose(text)
+            normal_purpose(text)
 
 
 class TestPlanActivity:
