@@ -2,19 +2,17 @@
 
 What must hold:
 - Web domains are stored as a bare lower-case host (``https://www.Acme.com/x``
-  becomes ``acme.com``; internationalised names in their ``xn--`` form).
+  becomes ``acme.com``: ``commands.normalise.WebDomain``).
 - An owner, when there is one, is an existing active rep
   (rule ``owner_must_be_active_rep``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import (
@@ -26,33 +24,10 @@ from commands.base import (
     require_write,
     save,
 )
-from commands.normalise import Name, Text
+from commands.normalise import Name, Text, WebDomain
 from commands.reps import ensure_active_rep
 from domain.account import Account
 
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_DOMAIN = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}})$")
-
-
-def normal_web_domain(value: str) -> str:
-    """The bare host of a domain or URL: no scheme, user, port, path or
-    leading ``www.``; lower-case ASCII; at least two labels."""
-    text = value.strip().lower()
-    try:
-        host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
-        host = host.rstrip(".").encode("idna").decode("ascii")
-    except (ValueError, UnicodeError):
-        raise ValueError("not a web domain (e.g. acme.com)") from None
-    if host.startswith("www.") and host.count(".") > 1:
-        host = host[4:]
-    if len(host) > 253 or not _DOMAIN.match(host):
-        raise ValueError("not a web domain (e.g. acme.com)")
-    return host
-
-
-WebDomain = Annotated[
-    str, StringConstraints(max_length=2000), AfterValidator(normal_web_domain)
-]
 Territory = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]

@@ -8,8 +8,8 @@ What must hold:
 - An owner, when there is one, is an active rep (``owner_must_be_active_rep``).
 - A stage named by a command exists in the opportunity's pipeline as it
   stands when the command runs (the handler loads the pipeline).
-- Currencies are active ISO 4217 codes (``ISO_4217``); money is ``Decimal``
-  with at most 4 decimal places, never negative.
+- Currencies are active ISO 4217 codes; money is ``Decimal`` with at most 4
+  decimal places, never negative (``commands.normalise``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from commands.base import (
     require_write,
     save,
 )
-from commands.normalise import Name, Text
+from commands.normalise import Currency, Money, Name, Text, plain
 from commands.pipelines import StageKey
 from commands.reps import ensure_active_rep
 from domain.account import Account
@@ -43,40 +43,6 @@ from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
 
 A = TypeVar("A", bound=Aggregate)
 
-# ISO 4217 list one as published in 2026: the codes customers pay in; without
-# fund codes (BOV, CHE, ...), precious metals, units of account and test codes.
-_ISO_4217_CODES = """
-    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BRL
-    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD
-    EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR
-    ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP
-    LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
-    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
-    SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP
-    TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF
-    YER ZAR ZMW ZWG"""
-ISO_4217 = frozenset(_ISO_4217_CODES.split())
-
-
-def iso_4217(code: str) -> str:
-    if code not in ISO_4217:
-        raise ValueError(f"{code!r} is not an active ISO 4217 currency code")
-    return code
-
-
-def plain(value: Decimal) -> Decimal:
-    """``1E+3`` as ``1000`` and ``-0`` as ``0``: equal amounts stored equally."""
-    return Decimal(format(value, "f")) + 0
-
-
-Currency = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=3),
-    AfterValidator(iso_4217),
-]
-Money = Annotated[
-    Decimal, Field(ge=0, max_digits=18, decimal_places=4), AfterValidator(plain)
-]
 Quantity = Annotated[
     Decimal, Field(gt=0, max_digits=12, decimal_places=4), AfterValidator(plain)
 ]

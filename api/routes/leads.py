@@ -1,10 +1,9 @@
-"""``/leads``: prospects not yet qualified, from capture to qualification.
-
-``POST /leads/{id}/convert`` lives with the records it creates (contact,
-account, opportunity)."""
+"""``/leads``: prospects not yet qualified, from capture to qualification, and
+their conversion into a contact, an account and an opportunity."""
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -13,7 +12,9 @@ from fastapi.responses import JSONResponse
 from api.auth import Reader
 from api.deps import ContainerDep
 from api.schemas.leads import (
+    ConvertIn,
     DisqualifyIn,
+    LeadConversionOut,
     LeadIn,
     LeadOut,
     LeadOwnerIn,
@@ -83,3 +84,18 @@ def assign_owner(lead_id: UUID, body: LeadOwnerIn, w: WriteDep) -> JSONResponse:
     """Reassign the lead to an active rep, or to nobody."""
     command = cmd.AssignLeadOwner(lead_id=lead_id, owner_id=body.owner_id)
     return w.run(cmd.assign_lead_owner, command, LeadOut.of)
+
+
+@router.post(
+    ONE + "/convert",
+    status_code=201,
+    response_model=LeadConversionOut,
+    responses=WRITE_ERRORS,
+)
+def convert(lead_id: UUID, body: ConvertIn, w: WriteDep) -> JSONResponse:
+    """A qualified lead becomes a contact at an account (existing, or opened
+    from its company) and optionally a deal: one transaction, 201. The same
+    conversion again records nothing and answers 200; another conversion of
+    a converted lead is a 422 (``lead_converted``)."""
+    command = cmd.ConvertLead(lead_id=lead_id, **body.model_dump())
+    return w.run(cmd.convert_lead, command, partial(LeadConversionOut.of, app=w.app))

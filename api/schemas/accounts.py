@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from commands.accounts import Status, Territory, WebDomain
-from commands.normalise import Name, Text
+from commands.accounts import Status, Territory
+from commands.normalise import Name, Text, WebDomain
 
 
 class AccountIn(BaseModel):

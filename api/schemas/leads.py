@@ -5,16 +5,24 @@ types come from the command layer, so both validate alike)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from commands.accounts import WebDomain
-from commands.leads import Score, Source
-from commands.normalise import Email, Name, Phone, Text
+from commands.application import SalesApplication
+from commands.leads import Score, Source, check_conversion
+from commands.normalise import (
+    Currency,
+    Email,
+    Money,
+    Name,
+    Phone,
+    Text,
+    WebDomain,
+)
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -91,6 +99,89 @@ class LeadOwnerIn(BaseModel):
     model_config = _examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="the rep who owns it; null: nobody")
+
+
+class ConvertIn(BaseModel):
+    """Into an existing account (``account_id``) or a new one opened from the
+    lead's company; with ``create_opportunity``, a deal in the default
+    pipeline's first stage (``currency`` and ``expected_close_date`` needed).
+    The ids of what is created may be chosen: the same conversion sent again
+    then records nothing and answers the same."""
+
+    model_config = _examples(
+        {
+            "contact_id": "3f2b8a4c-1d5e-4f6a-8b7c-9d0e1f2a3b4c",
+            "new_account_id": "5c0ffee0-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+            "create_opportunity": True,
+            "opportunity_id": "6d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a",
+            "opportunity_name": "Navy Labs fleet",
+            "amount": "48000.00",
+            "currency": "EUR",
+            "expected_close_date": "2030-12-31",
+        },
+        {"account_id": "7f1c7e0e-2f6b-4a53-9d55-2a1f0e7a9b10"},
+    )
+
+    account_id: UUID | None = Field(
+        default=None, description="an existing account; null: open one"
+    )
+    new_account_id: UUID | None = Field(
+        default=None, description="choose the id of the account opened"
+    )
+    contact_id: UUID | None = Field(
+        default=None, description="choose the id of the contact"
+    )
+    create_opportunity: bool = False
+    opportunity_id: UUID | None = Field(
+        default=None, description="choose the id of the opportunity"
+    )
+    opportunity_name: Name | None = Field(
+        default=None, description="default: the account's name"
+    )
+    amount: Money | None = Field(default=None, description="default: 0")
+    currency: Currency | None = Field(default=None, description="ISO 4217")
+    expected_close_date: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConvertIn:
+        check_conversion(self)
+        return self
+
+
+class LeadConversionOut(BaseModel):
+    """What the lead became. Each ``*_version`` is that record's version when
+    this answer was made: send it as If-Match to change the record."""
+
+    lead_id: UUID
+    status: str = Field(description="converted")
+    contact_id: UUID
+    contact_version: int
+    account_id: UUID
+    account_version: int
+    opportunity_id: UUID | None
+    opportunity_version: int | None
+    version: int = Field(description="the lead's; its ETag")
+    position: int | None = Field(
+        default=None, description="log position of the conversion's last event"
+    )
+
+    @classmethod
+    def of(cls, lead: Any, app: SalesApplication) -> LeadConversionOut:
+        def version(record_id: UUID) -> int:
+            return int(app.repository.get(record_id).version)
+
+        deal = lead.opportunity_id
+        return cls(
+            lead_id=lead.id,
+            status=lead.status,
+            contact_id=lead.contact_id,
+            contact_version=version(lead.contact_id),
+            account_id=lead.account_id,
+            account_version=version(lead.account_id),
+            opportunity_id=deal,
+            opportunity_version=None if deal is None else version(deal),
+            version=lead.version,
+        )
 
 
 class LeadOut(BaseModel):

@@ -13,8 +13,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from commands.normalise import Name, Text
-from commands.opportunities import Currency, Money, Product, Quantity
+from commands.normalise import Currency, Money, Name, Text
+from commands.opportunities import Product, Quantity
 from commands.pipelines import StageKey
 from domain.pipeline import DEFAULT_PIPELINE_ID
 

@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from commands.base import Caller, Context, execute
+from commands.reps import RegisterRep, register_rep
 from infra.bootstrap import Container, bootstrap
 from infra.settings import Principal, Settings
 
@@ -45,3 +47,14 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     container = bootstrap(settings, seed=False)  # an empty log: tests count events
     with TestClient(create_app(lambda: container)) as client:
         yield Engine(client, container)
+
+
+@pytest.fixture
+def reps(engine: Engine) -> Engine:
+    """The engine, where the reps behind the rep tokens exist (owners must be
+    active reps): two events, recorded by an admin."""
+    admin = Context(Caller("setup", frozenset({"admin"})))
+    for rep_id, name in [(REP_ID, "Ann"), (OTHER_REP_ID, "Bob")]:
+        command = RegisterRep(id=rep_id, name=name, email=f"{name.lower()}@sfa.dev")
+        execute(register_rep, engine.container.app, command, admin)
+    return engine

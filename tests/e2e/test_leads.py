@@ -1,5 +1,5 @@
 """``/leads`` over HTTP: capture, details, work, qualify, disqualify, score,
-owner, and the write conventions of DESIGN.md on each."""
+owner, conversion, and the write conventions of DESIGN.md on each."""
 
 from __future__ import annotations
 
@@ -10,10 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.schemas.leads import DisqualifyIn, LeadIn, LeadOwnerIn, LeadPatch, ScoreIn
-from commands.reps import RegisterRep, register_rep
+from api.schemas.leads import (
+    ConvertIn,
+    DisqualifyIn,
+    LeadIn,
+    LeadOwnerIn,
+    LeadPatch,
+    ScoreIn,
+)
+from commands.pipelines import ensure_default_pipeline
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
-from tests.unit.helpers import event_names, events_of, run
+from tests.unit.helpers import event_names, events_of
 
 BOUGHT = {
     "kind": "purchased_list",
@@ -31,13 +38,20 @@ GRACE = {
 }
 
 
+DEAL = {
+    "create_opportunity": True,
+    "opportunity_name": "Navy Labs fleet",
+    "amount": "48000.00",
+    "currency": "EUR",
+    "expected_close_date": "2030-12-31",
+}
+
+
 @pytest.fixture
-def reps(engine: Engine) -> Engine:
-    """The reps behind the rep tokens exist (owners must be active reps)."""
-    for rep_id in (REP_ID, OTHER_REP_ID):
-        command = RegisterRep(id=rep_id, name="Rep", email=f"{rep_id.hex[-4:]}@x.io")
-        run(engine.container.app, register_rep, command)
-    return engine
+def sales(reps: Engine) -> Engine:
+    """Reps, and the default pipeline as at first start."""
+    ensure_default_pipeline(reps.container.app)
+    return reps
 
 
 def post(
@@ -152,6 +166,166 @@ class TestLeadLifecycle:
         assert stale.status_code == 412 and reps.head() == 4
 
 
+def qualified(engine: Engine, **fields: Any) -> str:
+    """A qualified lead of the rep's: capture, own, qualify."""
+    lead_id = str(capture(engine, owner_id=str(REP_ID), **fields).json()["id"])
+    assert post(engine, f"/leads/{lead_id}/qualify", None).status_code == 200
+    return lead_id
+
+
+def ids() -> dict[str, str]:
+    names = ("contact_id", "new_account_id", "opportunity_id")
+    return {name: str(uuid4()) for name in names}
+
+
+class TestConvertLead:
+    def test_one_write_creates_contact_account_and_deal(self, sales: Engine) -> None:
+        lead_id, chosen = qualified(sales), ids()
+        answer = post(sales, f"/leads/{lead_id}/convert", {**chosen, **DEAL})
+        assert answer.status_code == 201, answer.text
+        out = answer.json()
+        assert out == {
+            "lead_id": lead_id,
+            "status": "converted",
+            "contact_id": chosen["contact_id"],
+            "contact_version": 1,
+            "account_id": chosen["new_account_id"],
+            "account_version": 1,
+            "opportunity_id": chosen["opportunity_id"],
+            "opportunity_version": 1,
+            "version": 3,
+            "position": sales.head(),
+        }
+        assert answer.headers["etag"] == '"3"'
+        read = {
+            path: sales.client.get(path, headers=auth("analyst")).json()
+            for path in (
+                f"/contacts/{chosen['contact_id']}",
+                f"/accounts/{chosen['new_account_id']}",
+                f"/opportunities/{chosen['opportunity_id']}",
+                f"/leads/{lead_id}",
+            )
+        }
+        contact, account, deal, lead = read.values()
+        assert (contact["emails"], contact["account_id"]) == (
+            ["grace@navy.example"],
+            account["id"],
+        )
+        assert (account["name"], account["web_domain"]) == ("Navy Labs", "navy.example")
+        assert (deal["stage"], deal["primary_contact_id"]) == (
+            "prospecting",
+            contact["id"],
+        )
+        owners = {contact["owner_id"], account["owner_id"], deal["owner_id"]}
+        assert owners == {str(REP_ID)}
+        assert (lead["status"], lead["opportunity_id"]) == ("converted", deal["id"])
+
+    def test_the_same_body_again_creates_nothing_another_is_refused(
+        self, sales: Engine
+    ) -> None:
+        lead_id, chosen = qualified(sales), ids()
+        url, body = f"/leads/{lead_id}/convert", {**chosen, **DEAL}
+        first = post(sales, url, body)
+        head = sales.head()
+        again = post(sales, url, body)
+        assert again.status_code == 200
+        assert again.json() == first.json()
+        assert again.headers["etag"] == first.headers["etag"]
+        stale = post(sales, url, body, **{"If-Match": '"2"'})
+        assert stale.status_code == 200  # a repeat changes nothing: no conflict
+        other = post(sales, url, {**body, "amount": "1"})
+        assert (other.status_code, other.json()["rule"]) == (422, "lead_converted")
+        fresh = post(sales, url, {**ids(), **DEAL})
+        assert (fresh.status_code, fresh.json()["rule"]) == (422, "lead_converted")
+        assert sales.head() == head
+
+    def test_an_idempotency_key_replays_the_first_answer(self, sales: Engine) -> None:
+        lead_id = qualified(sales)
+        url, key = f"/leads/{lead_id}/convert", {"Idempotency-Key": "convert-1"}
+        first = post(sales, url, DEAL, **key)  # the server chooses the ids
+        head = sales.head()
+        again = post(sales, url, DEAL, **key)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json()
+        assert again.headers["idempotent-replayed"] == "true"
+        assert post(sales, url, {}, **key).status_code == 422
+        assert sales.head() == head
+
+    def test_into_an_existing_account(self, sales: Engine) -> None:
+        account = post(sales, "/accounts", {"name": "Navy"}, "admin").json()
+        lead_id = qualified(sales, company_name=None)
+        body = {"account_id": account["id"]}
+        out = post(sales, f"/leads/{lead_id}/convert", body).json()
+        assert (out["account_id"], out["account_version"]) == (account["id"], 1)
+        assert out["opportunity_id"] is None and out["opportunity_version"] is None
+
+    def test_a_stale_if_match_is_412_and_records_nothing(self, sales: Engine) -> None:
+        lead_id = qualified(sales)
+        head = sales.head()
+        url = f"/leads/{lead_id}/convert"
+        assert post(sales, url, {}, **{"If-Match": '"1"'}).status_code == 412
+        assert sales.head() == head
+        assert post(sales, url, {}, **{"If-Match": '"2"'}).status_code == 201
+
+    def test_a_chosen_id_in_use_is_409(self, sales: Engine) -> None:
+        lead_id, other_lead = qualified(sales), qualified(sales)
+        head = sales.head()
+        body = {"contact_id": other_lead}
+        answer = post(sales, f"/leads/{lead_id}/convert", body)
+        assert (answer.status_code, answer.json()["rule"]) == (409, "id_reused")
+        assert sales.head() == head
+
+    @pytest.mark.parametrize(
+        ("lead", "body", "rule"),
+        [
+            ({"qualify": False}, {}, "lead_not_qualified"),
+            ({"company_name": None}, {}, "convert_needs_account"),
+            ({"given_name": None}, {}, "convert_needs_given_name"),
+            ({}, {"account_id": str(uuid4())}, "unknown_account"),
+        ],
+    )
+    def test_broken_rules_are_named_422s_that_record_nothing(
+        self, sales: Engine, lead: dict[str, Any], body: dict[str, Any], rule: str
+    ) -> None:
+        if lead.pop("qualify", True):
+            lead_id = qualified(sales, **lead)
+        else:
+            lead_id = capture(sales, owner_id=str(REP_ID)).json()["id"]
+        head = sales.head()
+        answer = post(sales, f"/leads/{lead_id}/convert", body)
+        assert (answer.status_code, answer.json()["rule"]) == (422, rule)
+        assert sales.head() == head
+
+    def test_without_a_default_pipeline_nothing_is_converted(
+        self, reps: Engine
+    ) -> None:
+        lead_id = qualified(reps)
+        head = reps.head()
+        answer = post(reps, f"/leads/{lead_id}/convert", DEAL)
+        assert (answer.status_code, answer.json()["rule"]) == (422, "unknown_pipeline")
+        assert reps.head() == head
+
+    @pytest.mark.parametrize(
+        ("body", "where"),
+        [
+            ({"amount": "1"}, "body"),
+            ({**DEAL, "currency": "XXX"}, "body.currency"),
+            ({**DEAL, "expected_close_date": None}, "body"),
+            ({"account_id": str(uuid4()), "new_account_id": str(uuid4())}, "body"),
+            ({"contact_id": "me"}, "body.contact_id"),
+        ],
+    )
+    def test_invalid_bodies_are_422_and_record_nothing(
+        self, sales: Engine, body: dict[str, Any], where: str
+    ) -> None:
+        lead_id = qualified(sales)
+        head = sales.head()
+        answer = post(sales, f"/leads/{lead_id}/convert", body)
+        assert answer.status_code == 422
+        assert where in {e["field"] for e in answer.json()["errors"]}
+        assert sales.head() == head
+
+
 def routes(lead_id: str) -> list[tuple[str, str, Any]]:
     one = f"/leads/{lead_id}"
     return [
@@ -162,6 +336,7 @@ def routes(lead_id: str) -> list[tuple[str, str, Any]]:
         ("POST", f"{one}/disqualify", {"reason": "no budget"}),
         ("POST", f"{one}/score", {"score": 50}),
         ("POST", f"{one}/owner", {"owner_id": None}),
+        ("POST", f"{one}/convert", {"contact_id": str(uuid4()), **DEAL}),
     ]
 
 
@@ -221,6 +396,9 @@ sources = st.fixed_dictionaries(
 )
 FIELDS = ["id", "given_name", "family_name", "email", "phone", "company_name"]
 FIELDS += ["web_domain", "title", "score", "owner_id", "reason"]
+FIELDS += ["account_id", "new_account_id", "contact_id", "create_opportunity"]
+FIELDS += ["opportunity_id", "opportunity_name", "amount", "currency"]
+FIELDS += ["expected_close_date"]
 changes = st.dictionaries(
     st.sampled_from([*FIELDS, "source"]), json_values | near_misses | sources
 )
@@ -232,25 +410,27 @@ changes = st.dictionaries(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
-    route=st.integers(0, 6),
+    route=st.integers(0, 7),
     change=changes,
     raw=st.none() | json_values,
     role=st.sampled_from(["rep", "admin"]),
 )
 def test_no_input_gives_a_500(
-    reps: Engine, route: int, change: dict[str, Any], raw: Any, role: str
+    sales: Engine, route: int, change: dict[str, Any], raw: Any, role: str
 ) -> None:
-    """Valid bodies with fields changed or added, and arbitrary JSON."""
-    lead_id = capture(reps, "admin").json()["id"]
+    """Valid bodies with fields changed or added, and arbitrary JSON; the lead
+    is qualified, so a conversion gets past the status check."""
+    lead_id = capture(sales, "admin").json()["id"]
+    post(sales, f"/leads/{lead_id}/qualify", None, "admin")
     method, path, valid = routes(lead_id)[route]
     body = {**(valid or {}), **change} if raw is None else raw
-    answer = reps.client.request(method, path, json=body, headers=auth(role))
+    answer = sales.client.request(method, path, json=body, headers=auth(role))
     assert answer.status_code < 500, answer.text
 
 
 def test_every_documented_example_is_a_valid_body(engine: Engine) -> None:
     schemas = engine.client.get("/openapi.json").json()["components"]["schemas"]
-    for model in (LeadIn, LeadPatch, DisqualifyIn, ScoreIn, LeadOwnerIn):
+    for model in (LeadIn, LeadPatch, DisqualifyIn, ScoreIn, LeadOwnerIn, ConvertIn):
         examples = schemas[model.__name__]["examples"]
         assert examples, model.__name__
         for example in examples:

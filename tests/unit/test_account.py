@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from commands import accounts as cmd
 from commands import reps
-from commands.accounts import normal_web_domain
 from commands.application import SalesApplication
 from commands.base import Caller, Forbidden, IdReused, StaleVersion
+from commands.normalise import normal_web_domain
 from domain.account import Account
 from domain.base import RuleBroken, public_type
 from tests.unit.helpers import event_names, events_of, memory_app, rep, run

@@ -1,8 +1,9 @@
-"""Lead: commands on in-memory persistence, the aggregate's conversion, and
+"""Lead: commands on in-memory persistence, conversion (one transaction), and
 random command sequences checked against a model of the status machine."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, get_args
 from uuid import UUID, uuid4
@@ -14,11 +15,25 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from pydantic import BaseModel, ValidationError
 
 from commands import leads as cmd
-from commands.base import Forbidden, IdReused
-from commands.reps import RegisterRep, register_rep
+from commands.accounts import OpenAccount, open_account
+from commands.application import SalesApplication
+from commands.base import Conflict, Forbidden, IdReused, exists
+from commands.pipelines import ensure_default_pipeline
+from commands.reps import DeactivateRep, RegisterRep, deactivate_rep, register_rep
+from domain.account import Account
 from domain.base import RuleBroken, public_type
+from domain.contact import Contact
 from domain.lead import SOURCES, Lead
-from tests.unit.helpers import event_names, events_of, memory_app, rep, run
+from domain.opportunity import Opportunity
+from domain.pipeline import DEFAULT_PIPELINE_ID
+from tests.unit.helpers import (
+    ADMIN,
+    event_names,
+    events_of,
+    memory_app,
+    rep,
+    run,
+)
 
 BOUGHT = {
     "kind": "purchased_list",
@@ -252,6 +267,279 @@ class TestConvertLead:
                 cmd.ConvertLead.model_validate({"lead_id": lead_id, **wrong})
 
 
+ANN = uuid4()  # the rep who owns the leads converted below
+GRACE: dict[str, Any] = {
+    "given_name": "Grace",
+    "family_name": "Hopper",
+    "email": "grace@navy.example",
+    "phone": "+1 415 555 0100",
+    "title": "Rear Admiral",
+    "company_name": "Navy Labs",
+    "web_domain": "navy.example",
+    "source": BOUGHT,
+}
+DEAL: dict[str, Any] = {
+    "create_opportunity": True,
+    "opportunity_name": "Fleet",
+    "amount": "48000",
+    "currency": "EUR",
+    "expected_close_date": date(2030, 12, 31),
+}
+
+
+def sales_app(*, pipeline: bool = True) -> SalesApplication:
+    """Ann is an active rep; the default pipeline exists unless told not."""
+    app = memory_app()
+    run(app, register_rep, RegisterRep(id=ANN, name="Ann", email="ann@sfa.io"))
+    if pipeline:
+        ensure_default_pipeline(app)
+    return app
+
+
+def qualified(app: SalesApplication, **fields: Any) -> UUID:
+    lead_id = capture(app, **(GRACE | {"owner_id": ANN} | fields))
+    do(app, cmd.qualify_lead, cmd.QualifyLead(lead_id=lead_id))
+    return lead_id
+
+
+def convert(app: SalesApplication, caller: Any = None, **fields: Any) -> Any:
+    command = cmd.ConvertLead.model_validate(fields)
+    return run(app, cmd.convert_lead, command, caller or rep(ANN))
+
+
+def head(app: SalesApplication) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+class TestConvertLeadCommand:
+    def test_contact_account_and_deal_in_one_save_owned_by_the_lead_owner(
+        self,
+    ) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        ids = {"contact_id": uuid4(), "new_account_id": uuid4()}
+        ids["opportunity_id"] = uuid4()
+        outcome = convert(app, lead_id=lead_id, **ids, **DEAL)
+        contact: Contact = app.repository.get(ids["contact_id"])
+        account: Account = app.repository.get(ids["new_account_id"])
+        deal: Opportunity = app.repository.get(ids["opportunity_id"])
+        assert (contact.given_name, contact.family_name) == ("Grace", "Hopper")
+        assert (contact.emails, contact.phones) == (
+            ("grace@navy.example",),
+            ("+14155550100",),
+        )
+        assert (contact.title, contact.account_id) == ("Rear Admiral", account.id)
+        assert (account.name, account.web_domain) == ("Navy Labs", "navy.example")
+        assert (deal.name, deal.amount, deal.currency) == (
+            "Fleet",
+            Decimal(48000),
+            "EUR",
+        )
+        assert (deal.pipeline_id, deal.stage) == (DEFAULT_PIPELINE_ID, "prospecting")
+        assert (deal.account_id, deal.primary_contact_id) == (account.id, contact.id)
+        owners = {contact.owner_id, account.owner_id, deal.owner_id}
+        assert owners == {ANN}
+        lead = lead_of(app, lead_id)
+        assert (lead.status, lead.contact_id, lead.account_id) == (
+            "converted",
+            contact.id,
+            account.id,
+        )
+        assert lead.opportunity_id == deal.id
+        converted = events_of(app, lead_id)[-1]
+        assert public_type(type(converted)) == "sfa.lead.converted.v1"
+        created = [events_of(app, i)[0] for i in ids.values()]
+        assert {e.correlation_id for e in [converted, *created]} == {
+            converted.correlation_id
+        }
+        assert {e.actor for e in [converted, *created]} == {"ann"}
+        assert outcome.created and outcome.position == head(app)
+        assert outcome.versions == {lead_id: 3, **dict.fromkeys(ids.values(), 1)}
+
+    def test_into_an_existing_account_without_a_deal(self) -> None:
+        app = sales_app()
+        account = run(app, open_account, OpenAccount(name="Navy")).aggregate
+        lead_id = qualified(app, company_name=None, web_domain=None)
+        before = head(app)
+        outcome = convert(app, lead_id=lead_id, account_id=account.id)
+        contact_id = lead_of(app, lead_id).contact_id
+        assert contact_id is not None
+        assert app.repository.get(contact_id).account_id == account.id
+        assert event_names(app, account.id) == ["Opened"]
+        assert lead_of(app, lead_id).opportunity_id is None
+        assert head(app) == before + 2 and not outcome.aggregate.opportunity_id
+
+    def test_a_deal_is_named_after_the_account_and_defaults_to_zero(self) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        bare = {"create_opportunity": True, "currency": "usd"}
+        convert(app, lead_id=lead_id, expected_close_date="2030-06-30", **bare)
+        deal_id = lead_of(app, lead_id).opportunity_id
+        assert deal_id is not None
+        deal: Opportunity = app.repository.get(deal_id)
+        assert (deal.name, deal.amount, deal.currency) == (
+            "Navy Labs",
+            Decimal(0),
+            "USD",
+        )
+
+    @pytest.mark.parametrize(
+        ("fields", "conversion", "rule"),
+        [
+            ({"company_name": None}, {}, "convert_needs_account"),
+            ({}, {"account_id": uuid4()}, "unknown_account"),
+            ({"given_name": None}, {}, "convert_needs_given_name"),
+            ({"family_name": None}, {}, "convert_needs_family_name"),
+        ],
+    )
+    def test_refusals_are_named_and_record_nothing(
+        self, fields: dict[str, Any], conversion: dict[str, Any], rule: str
+    ) -> None:
+        app = sales_app()
+        lead_id = qualified(app, **fields)
+        before = head(app)
+        with pytest.raises(RuleBroken) as refused:
+            convert(app, lead_id=lead_id, **conversion, **DEAL)
+        assert refused.value.rule == rule
+        assert head(app) == before
+
+    def test_only_a_qualified_lead_converts(self) -> None:
+        app = sales_app()
+        lead_id = capture(app, **GRACE)
+        with pytest.raises(RuleBroken) as refused:
+            convert(app, ADMIN, lead_id=lead_id)
+        assert refused.value.rule == "lead_not_qualified"
+        assert event_names(app, lead_id) == ["Captured"]
+
+    def test_the_owner_must_still_be_an_active_rep(self) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        run(app, deactivate_rep, DeactivateRep(rep_id=ANN, reason="left"))
+        before = head(app)
+        with pytest.raises(RuleBroken) as refused:
+            convert(app, ADMIN, lead_id=lead_id)
+        assert refused.value.rule == "owner_must_be_active_rep"
+        assert head(app) == before
+
+    def test_only_who_may_change_the_lead_converts_it(self) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        with pytest.raises(Forbidden):
+            convert(app, rep(), lead_id=lead_id)
+        assert lead_of(app, lead_id).status == "qualified"
+
+    def test_a_chosen_id_already_in_use_is_refused(self) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        before = head(app)
+        with pytest.raises(IdReused):
+            convert(app, lead_id=lead_id, contact_id=lead_id)
+        same = uuid4()
+        with pytest.raises(IdReused, match="need different ids"):
+            convert(app, lead_id=lead_id, contact_id=same, new_account_id=same)
+        assert head(app) == before
+
+
+class TestConvertLeadIsOneTransaction:
+    def test_no_default_pipeline_no_contact_no_account_no_conversion(self) -> None:
+        app = sales_app(pipeline=False)
+        lead_id = qualified(app)
+        before, history = head(app), event_names(app, lead_id)
+        contact_id, account_id = uuid4(), uuid4()
+        with pytest.raises(RuleBroken) as refused:
+            convert(
+                app,
+                lead_id=lead_id,
+                contact_id=contact_id,
+                new_account_id=account_id,
+                **DEAL,
+            )
+        assert refused.value.rule == "unknown_pipeline"
+        assert (head(app), event_names(app, lead_id)) == (before, history)
+        assert exists(app, contact_id) is None and exists(app, account_id) is None
+
+    def test_the_store_refusing_the_deal_refuses_everything(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another writer records the deal's id between the handler's check and
+        its save: the store refuses the whole save, not just the deal."""
+        app = sales_app()
+        lead_id = qualified(app)
+        ids = {"contact_id": uuid4(), "new_account_id": uuid4()}
+        deal_id = uuid4()
+        save = app.save
+
+        def racing_save(*aggregates: Any, **kwargs: Any) -> Any:
+            monkeypatch.setattr(app, "save", save)
+            save(Contact(id=deal_id, given_name="Race", family_name="Winner"))
+            return save(*aggregates, **kwargs)
+
+        monkeypatch.setattr(app, "save", racing_save)
+        before, history = head(app), event_names(app, lead_id)
+        with pytest.raises(Conflict):
+            convert(app, lead_id=lead_id, opportunity_id=deal_id, **ids, **DEAL)
+        assert head(app) == before + 1  # the other writer's contact only
+        assert event_names(app, lead_id) == history
+        assert lead_of(app, lead_id).status == "qualified"
+        assert [exists(app, i) for i in ids.values()] == [None, None]
+        assert type(exists(app, deal_id)) is Contact
+
+
+class TestConvertLeadAgain:
+    def test_the_same_conversion_again_records_nothing(self) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        ids = {"contact_id": uuid4(), "opportunity_id": uuid4()}
+        first = convert(app, lead_id=lead_id, **ids, **DEAL)
+        before = head(app)
+        again = convert(app, lead_id=lead_id, **ids, **DEAL)
+        assert not again.created and again.position == before == first.position
+        assert again.aggregate.contact_id == ids["contact_id"]
+        assert again.aggregate.version == first.aggregate.version
+        unnamed = convert(app, lead_id=lead_id, **DEAL)  # ids left to the server
+        assert not unnamed.created and head(app) == before
+
+    def test_the_same_conversion_with_a_stale_if_match_records_nothing(
+        self,
+    ) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        ids = {"contact_id": uuid4(), "new_account_id": uuid4()}
+        convert(app, lead_id=lead_id, **ids)
+        before = head(app)
+        command = cmd.ConvertLead.model_validate({"lead_id": lead_id, **ids})
+        again = run(app, cmd.convert_lead, command, expected_version=2)
+        assert not again.created and head(app) == before
+
+    @pytest.mark.parametrize(
+        "other",
+        [
+            {"contact_id": uuid4()},
+            {"new_account_id": uuid4()},
+            {"opportunity_id": uuid4()},
+            {"amount": "1"},
+            {"opportunity_name": "Other"},
+            {"expected_close_date": date(2031, 1, 1)},
+            {**dict.fromkeys(DEAL), "opportunity_id": None},  # no deal this time
+        ],
+    )
+    def test_another_conversion_of_a_converted_lead_is_refused(
+        self, other: dict[str, Any]
+    ) -> None:
+        app = sales_app()
+        lead_id = qualified(app)
+        ids = {"contact_id": uuid4(), "new_account_id": uuid4()}
+        ids["opportunity_id"] = uuid4()
+        convert(app, lead_id=lead_id, **ids, **DEAL)
+        before = head(app)
+        body = {**ids, **DEAL, **other}
+        body = {k: v for k, v in body.items() if v is not None}
+        with pytest.raises(RuleBroken) as refused:
+            convert(app, lead_id=lead_id, **body)
+        assert refused.value.rule == "lead_converted"
+        assert head(app) == before
+
+
 HANDLERS: dict[Any, tuple[str, Any]] = {
     cmd.StartWorkingOnLead: ("work", cmd.start_working_on_lead),
     cmd.QualifyLead: ("qualify", cmd.qualify_lead),
@@ -284,14 +572,17 @@ def next_status(status: str, step: str, reason: str, old_reason: Any) -> Any:
 
 
 class LeadMachine(RuleBasedStateMachine):
-    """Random sequences of lead commands (and conversions) against a model of
-    the status machine: a refused command records nothing; every accepted one
-    replays from the store to the model."""
+    """Random sequences of lead commands (and conversions, and the same
+    conversion again) against a model of the status machine: a refused
+    command records nothing; every accepted one replays from the store to the
+    model."""
 
     def __init__(self) -> None:
         super().__init__()
         self.app = memory_app()
-        self.lead_id = capture(self.app)
+        ensure_default_pipeline(self.app)
+        self.lead_id = capture(self.app, given_name="Ada", company_name="Engines")
+        self.conversion: cmd.ConvertLead | None = None
         self.model: dict[str, Any] = {
             "status": "new",
             "score": 0,
@@ -334,12 +625,31 @@ class LeadMachine(RuleBasedStateMachine):
 
     @rule(with_opportunity=st.booleans())
     def convert(self, with_opportunity: bool) -> None:
-        def action() -> None:
-            lead = lead_of(self.app, self.lead_id)
-            lead.convert(uuid4(), uuid4(), uuid4() if with_opportunity else None)
-            self.app.save(lead)
+        """Through the handler, with fresh ids: never a repeat. Refused, it
+        records nothing anywhere; accepted, the records it names exist."""
+        deal = DEAL if with_opportunity else {}
+        contact_id = uuid4()
+        command = cmd.ConvertLead(lead_id=self.lead_id, contact_id=contact_id, **deal)
+        before = head(self.app)
+        if not self.attempt(
+            "convert", lambda: run(self.app, cmd.convert_lead, command)
+        ):
+            assert head(self.app) == before
+            return
+        self.conversion = command
+        lead = lead_of(self.app, self.lead_id)
+        contact: Contact = self.app.repository.get(contact_id)
+        assert (contact.account_id, lead.contact_id) == (lead.account_id, contact.id)
+        assert (lead.opportunity_id is not None) == with_opportunity
 
-        self.attempt("convert", action)
+    @rule()
+    def convert_again(self) -> None:
+        """The same conversion again is accepted and records nothing."""
+        if self.conversion is None:
+            return
+        before = head(self.app)
+        outcome = run(self.app, cmd.convert_lead, self.conversion)
+        assert not outcome.created and head(self.app) == before
 
     @invariant()
     def stored_history_rebuilds_the_model(self) -> None:

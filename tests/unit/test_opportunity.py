@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from commands import accounts, contacts, pipelines, reps
 from commands import opportunities as cmd
 from commands.base import Forbidden, IdReused
-from commands.opportunities import ISO_4217
+from commands.normalise import ISO_4217
 from domain.base import RuleBroken, public_type
 from domain.opportunity import Opportunity
 from domain.pipeline import DEFAULT_PIPELINE_ID
