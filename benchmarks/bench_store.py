@@ -6,6 +6,9 @@ Figures, each over the same pre-built events for every contender:
   (c) the notification log written by (a), read page by page until exhausted
       (it holds the N timed events plus the untimed warm-up saves of (a));
       median of several passes.
+The contenders take turns: (a) and (b) are timed in rounds, (c) in passes,
+round n of every contender before round n+1 of any, so that drift in the
+shared machine's load falls on all of them alike.
 Contenders: our psycopg2 recorder (infra.postgres), eventsourcing.postgres
 (psycopg3, with and without database functions), eventsourcing-sqlalchemy
 (psycopg2) and plain psycopg2 as the ceiling. Each writes into its own
@@ -58,6 +61,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 QUICK_EVENTS = 2_000
 WARMUP_PAGES = 3
+WRITE_ROUNDS = 10  # each write figure is timed in rounds that take turns
 READ_PASSES = 7  # one pass of (c) takes well under a second: report the median
 
 logger = logging.getLogger("bench_store")
@@ -106,32 +110,56 @@ def failed(kind: str, label: str, exc: BaseException) -> Outcome:
 
 
 def run_writes(
-    contender: Contender,
+    contenders: Sequence[Contender],
     env: tuple[Database, Admin],
     figure: str,
     work: tuple[Batches, Batches],
-) -> Outcome:
-    """Warms up with untimed saves, then times one save per batch.
+) -> dict[str, Outcome]:
+    """Warms each contender up with untimed saves, then times the saves in
+    rounds that take turns: round n of every contender runs before round n+1
+    of any, so drift in the shared machine's load falls on all of them alike.
 
     The warm-up events stay in the table (sfa's table refuses TRUNCATE and
     DELETE), so the log of (a) holds warm-up plus timed events.
     """
     (db, admin), (warmup, batches) = env, work
-    label, schema = f"({figure}) {contender.name}", schema_for(contender, figure)
+    stores: dict[str, Store] = {}
+    outcomes: dict[str, Outcome] = {}
+    for contender in contenders:
+        label = f"({figure}) {contender.name}"
+        try:
+            store = contender.open(db, schema_for(contender, figure))
+            for batch in warmup:
+                store.insert(batch)
+            stores[contender.key] = store
+        except Exception as exc:
+            outcomes[contender.key] = failed("unavailable", label, exc)
+    rounds = [batches[n::WRITE_ROUNDS] for n in range(WRITE_ROUNDS)]
+    timed: dict[str, list[Measurement]] = {key: [] for key in stores}
     try:
-        store = contender.open(db, schema)
-    except Exception as exc:
-        return failed("unavailable", label, exc)
-    try:
-        for batch in warmup:
-            store.insert(batch)
-        measurement = time_writes(store.insert, batches, label)
-    except Exception as exc:
-        return failed("error", label, exc)
+        for n, chunk in enumerate(rounds, start=1):
+            for contender in contenders:
+                key = contender.key
+                if key not in stores or key in outcomes:
+                    continue
+                label = f"({figure}) {contender.name} [{n}/{WRITE_ROUNDS}]"
+                try:
+                    timed[key].append(time_writes(stores[key].insert, chunk, label))
+                except Exception as exc:
+                    outcomes[key] = failed("error", label, exc)
     finally:
-        store.close()
-    expected = measurement.events + sum(len(batch) for batch in warmup)
-    return checked(measurement, admin.count_rows(schema), expected, "rows stored")
+        for store in stores.values():
+            store.close()
+    warm = sum(len(batch) for batch in warmup)
+    for key, parts in timed.items():
+        if key in outcomes:
+            continue
+        total = Measurement(sum(m.events for m in parts), sum(m.seconds for m in parts))
+        schema = schema_for(next(c for c in contenders if c.key == key), figure)
+        outcomes[key] = checked(
+            total, admin.count_rows(schema), total.events + warm, "rows stored"
+        )
+    return outcomes
 
 
 def checked(measurement: Measurement, found: int, expected: int, what: str) -> Outcome:
@@ -204,8 +232,8 @@ def run_figures(plan: Plan, db: Database, admin: Admin) -> list[Figure]:
         make_batches(plan.events, BATCH_SIZE, 2),
     )
     env = (db, admin)
-    a = {c.key: run_writes(c, env, "a", singles) for c in plan.contenders}
-    b = {c.key: run_writes(c, env, "b", tens) for c in plan.contenders}
+    a = run_writes(plan.contenders, env, "a", singles)
+    b = run_writes(plan.contenders, env, "b", tens)
     readable = [c for c in plan.contenders if a[c.key].status == "ok"]
     c = run_reads(readable, env, plan.page_size)
     c.update({k: Outcome("skipped (no log from (a))") for k in a if k not in c})
