@@ -1,0 +1,218 @@
+"""Where views keep their tables and positions, on either store.
+
+PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
+``projections_<view>_<table>`` in the engine's file. A rebuild writes
+``..._rebuild`` tables beside the live ones, then ``swap`` replaces the live
+tables and position in one transaction: readers see the old view or the new
+one, never a half-built one. Positions live in ``positions`` (PostgreSQL) or
+``projections_positions`` (SQLite), written in the same transaction as rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from infra.pg_datastore import PgDatastore, quote_ident
+from projections.view import Cursor, View
+
+SHADOW = "__rebuild"
+
+
+class Names:
+    """``{table}`` placeholders of one view made concrete (live or shadow)."""
+
+    def __init__(self, store: ViewStore, view: type[View], *, shadow: bool) -> None:
+        suffix = SHADOW if shadow else ""
+        self.mapping = {
+            t: store.qualified(f"{view.name}_{t}{suffix}") for t in view.tables
+        }
+
+    def sql(self, statement: str) -> str:
+        return statement.format(**self.mapping)
+
+
+class ViewStore(ABC):
+    kind: str
+    positions: str
+
+    @abstractmethod
+    def qualified(self, table: str) -> str: ...
+
+    @abstractmethod
+    def transaction(self) -> Any: ...
+
+    @abstractmethod
+    def _rename(self, cursor: Cursor, old: str, new: str) -> None: ...
+
+    def names(self, view: type[View], *, shadow: bool = False) -> Names:
+        return Names(self, view, shadow=shadow)
+
+    def create(self, view: type[View], *, shadow: bool = False) -> None:
+        with self.transaction() as cursor:
+            self._create(cursor, view, shadow=shadow)
+
+    def _create(self, cursor: Cursor, view: type[View], *, shadow: bool) -> None:
+        names = self.names(view, shadow=shadow)
+        suffix = SHADOW if shadow else ""
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.positions} (name TEXT PRIMARY KEY,"
+            " position BIGINT NOT NULL)"
+        )
+        for table, columns in view.tables.items():
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {names.mapping[table]} ({columns})"
+            )
+        for index, target in view.indexes.items():
+            name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {names.sql(target)}")
+
+    prefix = ""
+
+    def position(self, name: str) -> int:
+        with self.transaction() as cursor:
+            cursor.execute(
+                f"SELECT position FROM {self.positions} WHERE name = %s", [name]
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    lock_clause = ""
+
+    def lock_position(self, cursor: Cursor, name: str) -> int:
+        """The stored position, locked until the transaction ends."""
+        cursor.execute(
+            f"INSERT INTO {self.positions} (name, position) VALUES (%s, 0)"
+            " ON CONFLICT (name) DO NOTHING",
+            [name],
+        )
+        cursor.execute(
+            f"SELECT position FROM {self.positions} WHERE name = %s{self.lock_clause}",
+            [name],
+        )
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def save_position(self, cursor: Cursor, name: str, position: int) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.positions} (name, position) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            [name, position],
+        )
+
+    def drop(self, view: type[View], *, shadow: bool) -> None:
+        with self.transaction() as cursor:
+            for table in self.names(view, shadow=shadow).mapping.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            name = view.name + (SHADOW if shadow else "")
+            cursor.execute(f"DELETE FROM {self.positions} WHERE name = %s", [name])
+
+    def swap(self, view: type[View]) -> None:
+        """The rebuilt tables and position replace the live ones, atomically."""
+        live, shadow = self.names(view).mapping, self.names(view, shadow=True).mapping
+        with self.transaction() as cursor:
+            for table in view.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {live[table]}")
+                self._rename(cursor, shadow[table], f"{view.name}_{table}")
+            for index in view.indexes:
+                cursor.execute(
+                    "DROP INDEX IF EXISTS "
+                    + self.qualified_index(f"{view.name}_{index}{SHADOW}")
+                )
+            self._create(cursor, view, shadow=False)  # indexes under live names
+            cursor.execute(
+                f"UPDATE {self.positions} SET position = (SELECT position FROM"
+                f" {self.positions} WHERE name = %s) WHERE name = %s",
+                [view.name + SHADOW, view.name],
+            )
+            cursor.execute(
+                f"DELETE FROM {self.positions} WHERE name = %s", [view.name + SHADOW]
+            )
+
+    def qualified_index(self, index: str) -> str:
+        return self.qualified(index)
+
+
+class PgViewStore(ViewStore):
+    kind = "postgres"
+    lock_clause = " FOR UPDATE"
+
+    def __init__(self, datastore: PgDatastore, schema: str = "projections") -> None:
+        self.datastore = datastore
+        self.schema = schema
+        self.positions = self.qualified("positions")
+        with datastore.transaction() as cursor:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+
+    def qualified(self, table: str) -> str:
+        return f"{quote_ident(self.schema)}.{quote_ident(table)}"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self.datastore.transaction() as cursor:
+            yield cursor
+
+    def _rename(self, cursor: Cursor, old: str, new: str) -> None:
+        cursor.execute(f"ALTER TABLE {old} RENAME TO {quote_ident(new)}")
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class _SQLiteCursor:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(sql.replace("%s", "?"), [_sqlite_value(p) for p in params])
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self.cursor.fetchall())
+
+
+class SQLiteViewStore(ViewStore):
+    kind = "sqlite"
+    prefix = "projections_"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.positions = self.qualified("positions")
+
+    def qualified(self, table: str) -> str:
+        return quote_ident(f"projections_{table}")
+
+    def qualified_index(self, index: str) -> str:
+        return quote_ident(f"projections_{index}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteCursor(conn.cursor())
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def _rename(self, cursor: Cursor, old: str, new: str) -> None:
+        cursor.execute(f"ALTER TABLE {old} RENAME TO {self.qualified(new)}")

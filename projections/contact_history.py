@@ -1,0 +1,208 @@
+"""Contact history: the timeline of every customer, per contact and per account.
+
+One row in ``entries`` per event about a contact or an account: its own
+detail changes, activities with it (planned, done, cancelled, moved),
+opportunities of the account, and lead conversion. Three helper tables
+remember which customer an activity or opportunity concerns and which
+account a contact belongs to, so later events (which do not repeat it) land
+on the right timelines. Columns are documented in docs/read-models.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.account import Account
+from domain.activity import Activity
+from domain.base import public_type
+from domain.contact import Contact
+from domain.lead import Lead
+from domain.opportunity import Opportunity
+from projections.view import Step, View, handles
+
+_META = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+_META |= {"actor", "correlation_id", "causation_id"}
+
+
+def events_of(aggregate: type[Aggregate]) -> tuple[type, ...]:
+    """Every event class declared on an aggregate class."""
+    return tuple(
+        value
+        for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, Aggregate.Event)
+    )
+
+
+def event_class(aggregate: type[Aggregate], name: str) -> type[Any]:
+    """An event class the library made from an ``@event("Name")`` method."""
+    found = vars(aggregate)[name]
+    assert isinstance(found, type)
+    return found
+
+
+REGISTERED = event_class(Contact, "Registered")
+ACCOUNT_CHANGED = event_class(Contact, "AccountChanged")
+PLANNED = event_class(Activity, "Planned")
+LOGGED = event_class(Activity, "Logged")
+ACTIVITY_CHANGED = event_class(Activity, "DetailsChanged")
+OPENED = event_class(Opportunity, "Opened")
+CONVERTED = event_class(Lead, "Converted")
+
+
+def details(event: Any) -> str:
+    fields = {k: v for k, v in vars(event).items() if k not in _META}
+    return json.dumps(fields, default=str, sort_keys=True)
+
+
+class ContactHistory(View):
+    name = "contact_history"
+    tables: ClassVar[dict[str, str]] = {
+        "entries": (
+            "position BIGINT PRIMARY KEY, occurred_at TIMESTAMPTZ NOT NULL,"
+            " contact_id UUID, account_id UUID, record_type TEXT NOT NULL,"
+            " record_id UUID NOT NULL, event_type TEXT NOT NULL,"
+            " activity_kind TEXT, purpose TEXT, department TEXT, rep_id UUID,"
+            " actor TEXT NOT NULL, details TEXT NOT NULL"
+        ),
+        "contacts": "contact_id UUID PRIMARY KEY, account_id UUID",
+        "activities": (
+            "activity_id UUID PRIMARY KEY, contact_id UUID, account_id UUID,"
+            " kind TEXT, purpose TEXT, department TEXT, rep_id UUID"
+        ),
+        "opportunities": "opportunity_id UUID PRIMARY KEY, account_id UUID",
+    }
+    indexes: ClassVar[dict[str, str]] = {
+        "by_contact": "{entries} (contact_id, position)",
+        "by_account": "{entries} (account_id, position)",
+    }
+
+    def entry(
+        self,
+        step: Step,
+        event: Any,
+        *,
+        contact_id: UUID | None,
+        account_id: UUID | None,
+        **activity: Any,
+    ) -> None:
+        step.execute(
+            "INSERT INTO {entries} (position, occurred_at, contact_id, account_id,"
+            " record_type, record_id, event_type, activity_kind, purpose,"
+            " department, rep_id, actor, details)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            step.position,
+            event.timestamp,
+            contact_id,
+            account_id,
+            public_type(type(event)).split(".")[1],
+            event.originator_id,
+            public_type(type(event)),
+            activity.get("kind"),
+            activity.get("purpose"),
+            activity.get("department"),
+            activity.get("rep_id"),
+            event.actor,
+            details(event),
+        )
+
+    def account_of(self, step: Step, contact_id: UUID | None) -> UUID | None:
+        """The contact's account now (an activity with only a contact lands on
+        the timeline of the account the contact belonged to when planned)."""
+        if contact_id is None:
+            return None
+        row = step.one(
+            "SELECT account_id FROM {contacts} WHERE contact_id = %s", contact_id
+        )
+        return row[0] if row else None
+
+    @handles(*events_of(Contact))
+    def contact_event(self, step: Step, event: Any) -> None:
+        if isinstance(event, REGISTERED):
+            account_id = event.account_id
+            step.execute(
+                "INSERT INTO {contacts} VALUES (%s, %s) ON CONFLICT (contact_id)"
+                " DO UPDATE SET account_id = excluded.account_id",
+                event.originator_id,
+                account_id,
+            )
+        elif isinstance(event, ACCOUNT_CHANGED):
+            account_id = event.new
+            step.execute(
+                "UPDATE {contacts} SET account_id = %s WHERE contact_id = %s",
+                account_id,
+                event.originator_id,
+            )
+        else:
+            account_id = self.account_of(step, event.originator_id)
+        self.entry(step, event, contact_id=event.originator_id, account_id=account_id)
+
+    @handles(*events_of(Activity))
+    def activity_event(self, step: Step, event: Any) -> None:
+        if isinstance(event, PLANNED | LOGGED):
+            step.execute(
+                "INSERT INTO {activities} VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (activity_id) DO NOTHING",
+                event.originator_id,
+                event.contact_id,
+                event.account_id or self.account_of(step, event.contact_id),
+                event.kind,
+                event.purpose,
+                event.department,
+                event.owner_id,
+            )
+        elif isinstance(event, ACTIVITY_CHANGED) and event.new:
+            for column in ("purpose", "department"):
+                if column in event.new:
+                    step.execute(
+                        f"UPDATE {{activities}} SET {column} = %s"
+                        " WHERE activity_id = %s",
+                        event.new[column],
+                        event.originator_id,
+                    )
+        row = step.one(
+            "SELECT contact_id, account_id, kind, purpose, department, rep_id"
+            " FROM {activities} WHERE activity_id = %s",
+            event.originator_id,
+        )
+        if row is None or (row[0] is None and row[1] is None):
+            return  # an internal task: no customer timeline
+        contact_id, account_id, kind, purpose, department, rep_id = row
+        self.entry(
+            step,
+            event,
+            contact_id=contact_id,
+            account_id=account_id,
+            kind=kind,
+            purpose=purpose,
+            department=department,
+            rep_id=rep_id,
+        )
+
+    @handles(*events_of(Opportunity))
+    def opportunity_event(self, step: Step, event: Any) -> None:
+        if isinstance(event, OPENED):
+            step.execute(
+                "INSERT INTO {opportunities} VALUES (%s, %s)"
+                " ON CONFLICT (opportunity_id) DO NOTHING",
+                event.originator_id,
+                event.account_id,
+            )
+        row = step.one(
+            "SELECT account_id FROM {opportunities} WHERE opportunity_id = %s",
+            event.originator_id,
+        )
+        self.entry(step, event, contact_id=None, account_id=row[0] if row else None)
+
+    @handles(*events_of(Account))
+    def account_event(self, step: Step, event: Any) -> None:
+        self.entry(step, event, contact_id=None, account_id=event.originator_id)
+
+    @handles(CONVERTED)
+    def lead_converted(self, step: Step, event: Any) -> None:
+        self.entry(
+            step, event, contact_id=event.contact_id, account_id=event.account_id
+        )
