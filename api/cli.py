@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
 from infra.bootstrap import Container, bootstrap
+from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
+from projections.runner import Status
 
 
 def _masked(url: str) -> str:
@@ -28,6 +31,20 @@ def _store_label(settings: Settings) -> str:
     return f"sqlite {settings.sqlite_path}"
 
 
+def _container(settings: Settings | None = None) -> Container | int:
+    """The engine, or the exit code after saying why it cannot start."""
+    try:
+        settings = settings or Settings.from_env()
+        return bootstrap(settings)
+    except SettingsError as e:
+        print(f"sfa: configuration error: {e}", file=sys.stderr)
+        return 2
+    except PersistenceError as e:
+        label = _store_label(settings) if settings else "the store"
+        print(f"sfa: cannot open the store ({label}): {e}", file=sys.stderr)
+        return 1
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -35,34 +52,69 @@ def serve(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env()
-        settings = settings.model_copy(
-            update={
-                "host": args.host or settings.host,
-                "port": args.port or settings.port,
-            }
-        )
-        container = bootstrap(settings)
     except SettingsError as e:
         print(f"sfa: configuration error: {e}", file=sys.stderr)
         return 2
-    except PersistenceError as e:
-        print(
-            f"sfa: cannot open the store ({_store_label(settings)}): {e}",
-            file=sys.stderr,
-        )
-        return 1
+    update = {"host": args.host or settings.host, "port": args.port or settings.port}
+    container = _container(settings.model_copy(update=update))
+    if isinstance(container, int):
+        return container
+    settings = container.settings
     print(f"sfa: store {_store_label(settings)}")
     print(f"sfa: serving at http://{settings.host}:{settings.port}  (docs: /docs)")
     if settings.dev_token:
         print(f"sfa: development admin token: {settings.dev_token}")
         print("sfa: (set SFA_API_TOKENS to choose tokens; this one changes each start)")
     sys.stdout.flush()
+    container.projections.start()
 
     def build() -> Container:
         return container
 
     uvicorn.run(create_app(build), host=settings.host, port=settings.port)
     return 0
+
+
+def projections(args: argparse.Namespace) -> int:
+    container = _container()
+    if isinstance(container, int):
+        return container
+    host = container.projections
+    try:
+        if args.action == "status":
+            _print_status(host.status())
+        elif args.action == "rebuild":
+            for name in args.names or list(host.runners):
+                show = progress_printer(f"rebuild {name}", sys.stderr.write)
+                position = host.rebuild(name, show)
+                print(f"\nsfa: view {name} rebuilt to position {position}")
+        else:
+            _run_until_interrupted(host, args.names or None)
+    except UnknownView as e:
+        print(f"sfa: {e.args[0]}", file=sys.stderr)
+        return 2
+    finally:
+        container.close()
+    return 0
+
+
+def _print_status(statuses: list[Status]) -> None:
+    print(f"{'view':<20}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>8}  error")
+    for s in statuses:
+        print(
+            f"{s.name:<20}{s.position:>10,}{s.head:>10,}{s.lag_events:>8,}"
+            f"{s.lag_seconds:>8.1f}  {s.last_error or ''}"
+        )
+
+
+def _run_until_interrupted(host: ProjectionHost, names: list[str] | None) -> None:
+    host.start(names)
+    print("sfa: following the log; Ctrl-C stops", file=sys.stderr)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="listen address (default: SFA_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: SFA_PORT or 8000)")
     run.set_defaults(func=serve)
+    views = commands.add_parser(
+        "projections", help="the read models: status, run, rebuild"
+    )
+    views.add_argument("action", choices=["status", "run", "rebuild"])
+    views.add_argument("names", nargs="*", help="views (default: all)")
+    views.set_defaults(func=projections)
     return root
 
 

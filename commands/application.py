@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, Repository
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import EnvType
 
 
 class DateAsISO(Transcoding):
@@ -48,6 +49,16 @@ class SalesApplication(Application[UUID]):
     """
 
     name = "sfa"
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self.after_save:
+            listener()
+        return recordings
 
     def construct_repository(self) -> Repository[UUID]:
         maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)

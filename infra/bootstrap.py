@@ -14,7 +14,10 @@ from eventsourcing.persistence import PersistenceError
 
 from commands.application import SalesApplication
 from commands.pipelines import ensure_default_pipeline
+from infra.pg_datastore import PgDatastore
+from infra.projection_host import ProjectionHost
 from infra.settings import Settings
+from infra.view_store import PgViewStore, SQLiteViewStore, ViewStore
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ class StoreHealth:
 class Container:
     settings: Settings
     app: SalesApplication
+    projections: ProjectionHost
 
     def store_health(self) -> StoreHealth:
         """Asks the store once, without retrying, so a probe answers quickly."""
@@ -43,6 +47,7 @@ class Container:
         return StoreHealth(self.settings.store_kind, True, head or 0)
 
     def close(self) -> None:
+        self.projections.close()
         self.app.close()
 
 
@@ -54,4 +59,15 @@ def bootstrap(settings: Settings | None = None, *, seed: bool = True) -> Contain
     logger.info("store: %s", settings.store_kind)
     if seed and ensure_default_pipeline(app):
         logger.info("recorded the default sales pipeline")
-    return Container(settings=settings, app=app)
+    host = ProjectionHost(
+        app, view_store(settings), poll_interval=settings.poll_interval
+    )
+    return Container(settings=settings, app=app, projections=host)
+
+
+def view_store(settings: Settings) -> ViewStore:
+    """Views live beside the events: schema ``projections`` on PostgreSQL,
+    ``projections_*`` tables in the SQLite file."""
+    if settings.database_url:
+        return PgViewStore(PgDatastore(settings.database_url, schema="projections"))
+    return SQLiteViewStore(settings.sqlite_path)

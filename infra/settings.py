@@ -42,6 +42,7 @@ class Settings(BaseModel):
     dev_token: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    poll_interval: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod
@@ -84,6 +85,7 @@ class Settings(BaseModel):
             "dev_token": dev_token,
             "host": env.get("SFA_HOST") or "127.0.0.1",
             "port": env.get("SFA_PORT") or 8000,
+            "poll_interval": env.get("SFA_DB_POLL_INTERVAL") or 1.0,
         }
         try:
             return cls.model_validate(values)
@@ -97,6 +99,7 @@ _KEYS = {
     "api_tokens": "SFA_API_TOKENS",
     "host": "SFA_HOST",
     "port": "SFA_PORT",
+    "poll_interval": "SFA_DB_POLL_INTERVAL",
 }
 
 

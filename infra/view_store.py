@@ -128,16 +128,20 @@ class ViewStore(ABC):
                 )
             self._create(cursor, view, shadow=False)  # indexes under live names
             cursor.execute(
-                f"UPDATE {self.positions} SET position = (SELECT position FROM"
-                f" {self.positions} WHERE name = %s) WHERE name = %s",
-                [view.name + SHADOW, view.name],
+                f"SELECT position FROM {self.positions} WHERE name = %s",
+                [view.name + SHADOW],
             )
+            row = cursor.fetchone()
+            self.save_position(cursor, view.name, int(row[0]) if row else 0)
             cursor.execute(
                 f"DELETE FROM {self.positions} WHERE name = %s", [view.name + SHADOW]
             )
 
     def qualified_index(self, index: str) -> str:
         return self.qualified(index)
+
+    def close(self) -> None:  # noqa: B027  (SQLite holds none between calls)
+        """Closes connections the store holds."""
 
 
 class PgViewStore(ViewStore):
@@ -161,6 +165,9 @@ class PgViewStore(ViewStore):
 
     def _rename(self, cursor: Cursor, old: str, new: str) -> None:
         cursor.execute(f"ALTER TABLE {old} RENAME TO {quote_ident(new)}")
+
+    def close(self) -> None:
+        self.datastore.close()
 
 
 def _sqlite_value(value: Any) -> Any:
