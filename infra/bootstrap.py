@@ -59,9 +59,13 @@ def bootstrap(settings: Settings | None = None, *, seed: bool = True) -> Contain
     logger.info("store: %s", settings.store_kind)
     if seed and ensure_default_pipeline(app):
         logger.info("recorded the default sales pipeline")
-    host = ProjectionHost(
-        app, view_store(settings), poll_interval=settings.poll_interval
-    )
+    return assemble(settings, app)
+
+
+def assemble(settings: Settings, app: SalesApplication) -> Container:
+    """The container around an application that is already built."""
+    store = view_store(settings)
+    host = ProjectionHost(app, store, poll_interval=settings.poll_interval)
     return Container(settings=settings, app=app, projections=host)
 
 

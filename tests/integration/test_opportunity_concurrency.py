@@ -29,7 +29,7 @@ from commands.base import (
 from commands.pipelines import ensure_default_pipeline
 from domain.opportunity import Opportunity
 from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
-from infra.bootstrap import Container
+from infra.bootstrap import assemble
 from infra.settings import Principal, Settings
 from tests.services import drop_schema
 from tests.unit.helpers import event_names
@@ -127,7 +127,7 @@ class TestConcurrentWriters:
     ) -> None:
         app = engine.app()
         _, deal_id = open_deal(app)
-        container = Container(settings=engine.settings, app=app)
+        container = assemble(engine.settings, app)
         url = f"/opportunities/{deal_id}/stage"
         headers = {"Authorization": "Bearer rep-token", "If-Match": '"1"'}
         with TestClient(create_app(lambda: container)) as client:
@@ -148,7 +148,7 @@ class TestIdempotentRetryStorm:
     def test_twenty_parallel_repeats_record_one_deal(self, engine: Engine) -> None:
         app = engine.app()
         account_id, _ = open_deal(app)
-        container = Container(settings=engine.settings, app=app)
+        container = assemble(engine.settings, app)
         head = app.recorder.max_notification_id()
         body = {
             "account_id": str(account_id),
