@@ -9,17 +9,18 @@ What must hold:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
 from commands.application import SalesApplication
 from commands.base import (
+    Command,
     Context,
     Outcome,
     exists,
-    load,
+    load_for_write,
     repeat_of_creation,
     require_write,
     save,
@@ -28,14 +29,8 @@ from commands.normalise import Name, Text, WebDomain
 from commands.reps import ensure_active_rep
 from domain.account import Account
 
-Territory = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
+Territory = Name  # free text, constrained as a name is
 Status = Literal["prospect", "active_customer", "former_customer"]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class OpenAccount(Command):
@@ -89,8 +84,7 @@ def open_account(app: SalesApplication, cmd: OpenAccount, ctx: Context) -> Outco
 def change_account_details(
     app: SalesApplication, cmd: ChangeAccountDetails, ctx: Context
 ) -> Outcome:
-    account = load(app, Account, cmd.account_id, ctx)
-    require_write(ctx.caller, account.owner_id, "an account")
+    account = load_for_write(app, Account, cmd.account_id, ctx, "an account")
     given = cmd.model_fields_set
     if "name" in given and cmd.name is not None:
         account.rename(cmd.name)
@@ -104,8 +98,7 @@ def change_account_details(
 def assign_account_owner(
     app: SalesApplication, cmd: AssignAccountOwner, ctx: Context
 ) -> Outcome:
-    account = load(app, Account, cmd.account_id, ctx)
-    require_write(ctx.caller, account.owner_id, "an account")
+    account = load_for_write(app, Account, cmd.account_id, ctx, "an account")
     if cmd.owner_id != account.owner_id:
         ensure_active_rep(app, cmd.owner_id)
     account.assign_owner(cmd.owner_id)
@@ -115,8 +108,7 @@ def assign_account_owner(
 def move_account_territory(
     app: SalesApplication, cmd: MoveAccountTerritory, ctx: Context
 ) -> Outcome:
-    account = load(app, Account, cmd.account_id, ctx)
-    require_write(ctx.caller, account.owner_id, "an account")
+    account = load_for_write(app, Account, cmd.account_id, ctx, "an account")
     account.move_to_territory(cmd.territory)
     return save(app, ctx, account)
 
@@ -124,7 +116,6 @@ def move_account_territory(
 def change_account_status(
     app: SalesApplication, cmd: ChangeAccountStatus, ctx: Context
 ) -> Outcome:
-    account = load(app, Account, cmd.account_id, ctx)
-    require_write(ctx.caller, account.owner_id, "an account")
+    account = load_for_write(app, Account, cmd.account_id, ctx, "an account")
     account.change_status(cmd.status, cmd.reason)
     return save(app, ctx, account)

@@ -15,17 +15,18 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
 from commands.activity_rules import check_customer, plan_follow_up
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
+    Command,
     Context,
     Outcome,
     exists,
-    load,
+    load_for_write,
     repeat_of_creation,
     require_write,
     save,
@@ -33,10 +34,6 @@ from commands.base import (
 from commands.normalise import Text
 from commands.reps import ensure_active_rep
 from domain.activity import Activity
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class FollowUp(Command):
@@ -140,13 +137,6 @@ def follow_ups(
     return [plan_follow_up(app, ctx, origin, spec.scheduled_at, spec.overrides())]
 
 
-def _load(app: SalesApplication, activity_id: UUID, ctx: Context) -> Activity:
-    """The activity, if the caller may change it (its owner or a manager)."""
-    activity = load(app, Activity, activity_id, ctx)
-    require_write(ctx.caller, activity.owner_id, "an activity")
-    return activity
-
-
 def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
     activity_id = cmd.id or uuid4()
     details = cmd.details(ctx.caller)
@@ -180,7 +170,7 @@ def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outco
 def change_activity_details(
     app: SalesApplication, cmd: ChangeActivityDetails, ctx: Context
 ) -> Outcome:
-    activity = _load(app, cmd.activity_id, ctx)
+    activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     changes = cmd.model_dump(include=cmd.model_fields_set - {"activity_id"})
     if changes.get("purpose", "") is None:
         del changes["purpose"]
@@ -191,7 +181,7 @@ def change_activity_details(
 def complete_activity(
     app: SalesApplication, cmd: CompleteActivity, ctx: Context
 ) -> Outcome:
-    activity = _load(app, cmd.activity_id, ctx)
+    activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     activity.complete(
         outcome=cmd.outcome,
         outcome_note=cmd.outcome_note,
@@ -207,7 +197,7 @@ def complete_activity(
 def cancel_activity(
     app: SalesApplication, cmd: CancelActivity, ctx: Context
 ) -> Outcome:
-    activity = _load(app, cmd.activity_id, ctx)
+    activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     activity.cancel(cmd.reason)
     return save(app, ctx, activity)
 
@@ -215,6 +205,6 @@ def cancel_activity(
 def reschedule_activity(
     app: SalesApplication, cmd: RescheduleActivity, ctx: Context
 ) -> Outcome:
-    activity = _load(app, cmd.activity_id, ctx)
+    activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     activity.reschedule(cmd.scheduled_at)
     return save(app, ctx, activity)

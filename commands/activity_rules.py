@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from commands.application import SalesApplication
-from commands.base import Context, IdReused, exists, require_write
+from commands.base import Context, ensure_unused, referenced, require_write
 from commands.reps import ensure_active_rep
 from domain.account import Account
 from domain.activity import Activity
-from domain.base import RuleBroken, check
+from domain.base import check
 from domain.contact import Contact
 
 
@@ -29,10 +29,7 @@ def check_customer(
 ) -> None:
     """The contact and account an activity names exist and agree."""
     if activity.contact_id is not None:
-        contact = exists(app, activity.contact_id)
-        if not isinstance(contact, Contact):
-            msg = f"no contact {activity.contact_id}"
-            raise RuleBroken(msg, rule="unknown_contact")
+        contact = referenced(app, Contact, activity.contact_id, "unknown_contact")
         msg = "the contact asked not to be contacted"
         check(not (outreach and contact.do_not_contact), "contact_do_not_contact", msg)
         filed = (contact.account_id, activity.account_id)
@@ -40,9 +37,7 @@ def check_customer(
         agree = None in filed or filed[0] == filed[1]
         check(agree, "contact_of_another_account", msg)
     if activity.account_id is not None:
-        account = exists(app, activity.account_id)
-        msg = f"no account {activity.account_id}"
-        check(isinstance(account, Account), "unknown_account", msg)
+        referenced(app, Account, activity.account_id, "unknown_account")
 
 
 def plan_follow_up(
@@ -55,8 +50,7 @@ def plan_follow_up(
     """The follow-up ``origin`` names (``origin.follow_up_id`` is set), planned
     for ``at`` with ``overrides``; not saved."""
     assert origin.follow_up_id is not None
-    if exists(app, origin.follow_up_id) is not None:
-        raise IdReused(f"id {origin.follow_up_id} already names a record")
+    ensure_unused(app, origin.follow_up_id)
     follow_up = origin.plan_follow_up(origin.follow_up_id, at, **overrides)
     require_write(ctx.caller, follow_up.owner_id, "an activity")
     if "owner_id" in overrides:

@@ -13,18 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from pydantic import BaseModel, ConfigDict
 
 from commands.application import SalesApplication
-from domain.base import Actor, DomainError, acting_as
+from domain.base import Actor, DomainError, RuleBroken, acting_as
+
+
+class Owned(Protocol):
+    """A record whose owner decides who may change it (``may_write``)."""
+
+    @property
+    def owner_id(self) -> UUID | None: ...
+
 
 A = TypeVar("A", bound=Aggregate)
+W = TypeVar("W", bound=Owned)
 C = TypeVar("C")
+
+
+class Command(BaseModel):
+    """Every command model: immutable, and an unknown field is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class NotFound(DomainError):
@@ -114,12 +130,40 @@ def load(app: SalesApplication, cls: type[A], aggregate_id: UUID, ctx: Context) 
     return aggregate
 
 
+def load_for_write(
+    app: SalesApplication, cls: type[W], aggregate_id: UUID, ctx: Context, what: str
+) -> W:
+    """``load``, then ``Forbidden`` unless the caller may change records of
+    the record's owner (``require_write``); ``what`` (``"a lead"``) names the
+    record in the refusal. For aggregates without an owner, ``load``."""
+    # ``cls`` is an aggregate with an owner; typing has no "and" to say so.
+    found = load(app, cast("type[Aggregate]", cls), aggregate_id, ctx)
+    aggregate = cast(W, found)
+    require_write(ctx.caller, aggregate.owner_id, what)
+    return aggregate
+
+
 def exists(app: SalesApplication, aggregate_id: UUID) -> Aggregate | None:
     try:
         found: Aggregate = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         return None
     return found
+
+
+def referenced(app: SalesApplication, cls: type[A], id: UUID, rule: str) -> A:
+    """A record a command names in its body: missing is a 422 (``rule``), not
+    a 404."""
+    found = exists(app, id)
+    if not isinstance(found, cls):
+        raise RuleBroken(f"no {cls.__name__.lower()} {id}", rule=rule)
+    return found
+
+
+def ensure_unused(app: SalesApplication, record_id: UUID) -> None:
+    """``IdReused`` if a record of any kind has this id already."""
+    if exists(app, record_id) is not None:
+        raise IdReused(f"id {record_id} already names a record")
 
 
 def repeat_of_creation(

@@ -5,24 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from commands.application import SalesApplication
 from commands.base import (
+    Command,
     Context,
     Outcome,
     exists,
-    load,
+    load_for_write,
     repeat_of_creation,
     require_write,
     save,
 )
 from commands.normalise import Email, Name, Phone, Text
 from domain.contact import Contact
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RegisterContact(Command):
@@ -79,8 +76,7 @@ def register_contact(
 def change_contact_details(
     app: SalesApplication, cmd: ChangeContactDetails, ctx: Context
 ) -> Outcome:
-    contact = load(app, Contact, cmd.contact_id, ctx)
-    require_write(ctx.caller, contact.owner_id, "a contact")
+    contact = load_for_write(app, Contact, cmd.contact_id, ctx, "a contact")
     given = cmd.model_fields_set
     if {"given_name", "family_name"} & given:
         contact.rename(
@@ -103,8 +99,7 @@ def change_contact_details(
 def assign_contact_owner(
     app: SalesApplication, cmd: AssignContactOwner, ctx: Context
 ) -> Outcome:
-    contact = load(app, Contact, cmd.contact_id, ctx)
-    require_write(ctx.caller, contact.owner_id, "a contact")
+    contact = load_for_write(app, Contact, cmd.contact_id, ctx, "a contact")
     contact.assign_owner(cmd.owner_id)
     return save(app, ctx, contact)
 
@@ -112,7 +107,6 @@ def assign_contact_owner(
 def set_contact_consent(
     app: SalesApplication, cmd: SetContactConsent, ctx: Context
 ) -> Outcome:
-    contact = load(app, Contact, cmd.contact_id, ctx)
-    require_write(ctx.caller, contact.owner_id, "a contact")
+    contact = load_for_write(app, Contact, cmd.contact_id, ctx, "a contact")
     contact.set_consent(do_not_contact=cmd.do_not_contact, reason=cmd.reason)
     return save(app, ctx, contact)

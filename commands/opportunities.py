@@ -16,18 +16,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import (
+    Command,
     Context,
     Outcome,
     exists,
-    load,
+    load_for_write,
+    referenced,
     repeat_of_creation,
     require_write,
     save,
@@ -38,21 +39,14 @@ from commands.reps import ensure_active_rep
 from domain.account import Account
 from domain.base import RuleBroken
 from domain.contact import Contact
-from domain.opportunity import LineItem, Opportunity
+from domain.line_items import LineItem
+from domain.opportunity import Opportunity
 from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
-
-A = TypeVar("A", bound=Aggregate)
 
 Quantity = Annotated[
     Decimal, Field(gt=0, max_digits=12, decimal_places=4), AfterValidator(plain)
 ]
-Product = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+Product = Name  # free text, constrained as a name is
 
 
 class OpenOpportunity(Command):
@@ -132,14 +126,6 @@ class RemoveLineItem(Command):
     line_id: UUID
 
 
-def referenced(app: SalesApplication, cls: type[A], id: UUID, rule: str) -> A:
-    """A record a command names in its body: missing is a 422, not a 404."""
-    found = exists(app, id)
-    if not isinstance(found, cls):
-        raise RuleBroken(f"no {cls.__name__.lower()} {id}", rule=rule)
-    return found
-
-
 def check_contact(
     app: SalesApplication, contact_id: UUID | None, account: UUID
 ) -> None:
@@ -170,10 +156,7 @@ def open_opportunity(
 
 
 def _load(app: SalesApplication, opportunity_id: UUID, ctx: Context) -> Opportunity:
-    """The opportunity, if the caller may change it."""
-    opportunity = load(app, Opportunity, opportunity_id, ctx)
-    require_write(ctx.caller, opportunity.owner_id, "an opportunity")
-    return opportunity
+    return load_for_write(app, Opportunity, opportunity_id, ctx, "an opportunity")
 
 
 def _pipeline_of(app: SalesApplication, opportunity: Opportunity) -> Pipeline:

@@ -13,11 +13,12 @@ import logging
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
+    Command,
     Conflict,
     Context,
     Forbidden,
@@ -44,10 +45,6 @@ StageKey = Annotated[str, StringConstraints(pattern=STAGE_KEY.pattern)]
 Probability = Annotated[int, Field(ge=0, le=100, description="win probability, %")]
 ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
 SYSTEM_CALLER = Caller("system", frozenset({"admin"}))
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class StageDefinition(Command):

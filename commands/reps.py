@@ -15,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
+    Command,
     Context,
     Forbidden,
     Outcome,
@@ -69,10 +70,6 @@ def team_rep_ids(app: SalesApplication, manager_rep_id: UUID) -> frozenset[UUID]
 def require_admin(caller: Caller, what: str) -> None:
     if not caller.has("admin"):
         raise Forbidden(f"only admins may change {what}")
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RegisterRep(Command):

@@ -16,7 +16,7 @@ What must hold:
   Only a *qualified* lead converts: qualifying is the checkpoint that decides
   a prospect is worth a contact, an account and a pipeline entry, so a
   ``working`` lead is qualified first (the command may do both in one save).
-  It becomes a contact, so it needs a family name by then.
+  It becomes a contact, so it needs a family and a given name by then.
 - ``converted`` is final: nothing about a converted lead changes any more.
 - Disqualifying needs a reason; the score is 0..100.
 - Each kind of change is its own event carrying the old and the new value; a
@@ -231,6 +231,8 @@ class Lead(SalesAggregate):
         check(self.status == QUALIFIED, "lead_not_qualified", msg)
         msg = "a lead becomes a contact: give it a family name first"
         check(bool(self.family_name), "convert_needs_family_name", msg)
+        msg = "a lead becomes a contact: give it a given name first"
+        check(bool(self.given_name), "convert_needs_given_name", msg)
         self._converted(
             contact_id=contact_id, account_id=account_id, opportunity_id=opportunity_id
         )

@@ -26,8 +26,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
-from domain.line_items import LineItem as LineItem  # re-exported
-from domain.line_items import check_line, existing_line, find_line, replaced
+from domain.line_items import LineItem, check_line, existing_line, find_line, replaced
 from domain.pipeline import Pipeline, Stage
 
 OPEN, WON, LOST = "open", "won", "lost"

@@ -24,6 +24,7 @@ from api.schemas.leads import (
 from api.writes import WRITE_ERRORS, WriteDep, read_response
 from commands import leads as cmd
 from commands.base import Context, load
+from commands.lead_conversion import ConvertLead, convert_lead
 from domain.lead import Lead
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -97,5 +98,5 @@ def convert(lead_id: UUID, body: ConvertIn, w: WriteDep) -> JSONResponse:
     from its company) and optionally a deal: one transaction, 201. The same
     conversion again records nothing and answers 200; another conversion of
     a converted lead is a 422 (``lead_converted``)."""
-    command = cmd.ConvertLead(lead_id=lead_id, **body.model_dump())
-    return w.run(cmd.convert_lead, command, partial(LeadConversionOut.of, app=w.app))
+    command = ConvertLead(lead_id=lead_id, **body.model_dump())
+    return w.run(convert_lead, command, partial(LeadConversionOut.of, app=w.app))

@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.accounts import Status, Territory
 from commands.normalise import Name, Text, WebDomain
 
 
 class AccountIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Acme Corp",
-                    "web_domain": "https://www.acme.com/about",
-                    "industry": "manufacturing",
-                    "territory": "emea-north",
-                    "status": "prospect",
-                }
-            ]
-        },
+    model_config = examples(
+        {
+            "name": "Acme Corp",
+            "web_domain": "https://www.acme.com/about",
+            "industry": "manufacturing",
+            "territory": "emea-north",
+            "status": "prospect",
+        }
     )
 
-    id: UUID | None = Field(
-        default=None, description="choose the id yourself to capture offline"
-    )
+    id: UUID | None = CHOSEN_ID
     name: Name
     web_domain: WebDomain | None = Field(
         default=None, description="a domain or URL; stored as the bare host"
@@ -44,10 +36,7 @@ class AccountIn(BaseModel):
 class AccountPatch(BaseModel):
     """Only the fields sent change; ``null`` clears an optional one."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"industry": "aerospace"}]},
-    )
+    model_config = examples({"industry": "aerospace"})
 
     name: Name | None = None
     web_domain: WebDomain | None = None
@@ -55,20 +44,13 @@ class AccountPatch(BaseModel):
 
 
 class AccountOwnerIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"}]
-        },
-    )
+    model_config = examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="an active rep; null: nobody")
 
 
 class TerritoryIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"territory": "emea-south"}]}
-    )
+    model_config = examples({"territory": "emea-south"})
 
     territory: Territory | None = Field(description="null: no territory")
 
@@ -77,43 +59,16 @@ class StatusIn(BaseModel):
     """``prospect`` -> ``active_customer`` -> ``former_customer`` ->
     ``active_customer`` (won back); nothing else."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"status": "active_customer", "reason": "first order"}]
-        },
-    )
+    model_config = examples({"status": "active_customer", "reason": "first order"})
 
     status: Status
     reason: Text | None = None
 
 
-class AccountOut(BaseModel):
-    id: UUID
+class AccountOut(RecordOut):
     name: str
     web_domain: str | None
     industry: str | None
     territory: str | None
     owner_id: UUID | None
     status: Status
-    created_at: datetime
-    modified_at: datetime
-    version: int = Field(description="send it back as If-Match to write safely")
-    position: int | None = Field(
-        default=None, description="log position of the write (on writes only)"
-    )
-
-    @classmethod
-    def of(cls, account: Any) -> AccountOut:
-        return cls(
-            id=account.id,
-            name=account.name,
-            web_domain=account.web_domain,
-            industry=account.industry,
-            territory=account.territory,
-            owner_id=account.owner_id,
-            status=account.status,
-            created_at=account.created_on,
-            modified_at=account.modified_on,
-            version=account.version,
-        )

@@ -7,15 +7,14 @@ are those of the activity it follows)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
 from commands.normalise import Text
 
-_ID = Field(default=None, description="choose the id yourself to capture offline")
 _OWNER = Field(default=None, description="the rep doing it; left out: you")
 _PURPOSE = Field(
     description="prospecting, qualification, demo, proposal, negotiation, "
@@ -24,18 +23,14 @@ _PURPOSE = Field(
 )
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
-
-
 class FollowUpIn(BaseModel):
     """The next activity, planned together with this one's completion."""
 
-    model_config = _examples(
+    model_config = examples(
         {"scheduled_at": "2030-05-13T10:00:00+02:00", "kind": "meeting"}
     )
 
-    id: UUID | None = _ID
+    id: UUID | None = CHOSEN_ID
     scheduled_at: AwareDatetime
     kind: Kind | None = Field(default=None, description="left out: the same")
     purpose: Purpose | None = Field(default=None, description="left out: the same")
@@ -50,7 +45,7 @@ class FollowUpIn(BaseModel):
 class _NewActivityIn(BaseModel):
     """What a new activity, planned or logged, is about and who does it."""
 
-    id: UUID | None = _ID
+    id: UUID | None = CHOSEN_ID
     kind: Kind
     purpose: Purpose = _PURPOSE
     purpose_note: Text | None = None
@@ -63,7 +58,7 @@ class _NewActivityIn(BaseModel):
 class ActivityIn(_NewActivityIn):
     """A task names no customer; every other kind a contact or an account."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "kind": "call",
             "contact_id": "7d6f8c1e-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
@@ -92,7 +87,7 @@ class _Completion(BaseModel):
 class ActivityLogIn(_Completion, _NewActivityIn):
     """An activity that happened without being planned: created completed."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "kind": "visit",
             "account_id": "5c0ffee0-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
@@ -108,7 +103,7 @@ class ActivityLogIn(_Completion, _NewActivityIn):
 
 
 class CompleteIn(_Completion):
-    model_config = _examples(
+    model_config = examples(
         {
             "outcome": "connected",
             "duration_minutes": 14,
@@ -126,7 +121,7 @@ class ActivityPatch(BaseModel):
     """While planned. Only the fields sent change; ``null`` clears an optional
     one (``purpose: null`` keeps the purpose)."""
 
-    model_config = _examples({"purpose": "demo", "notes": "bring the brochure"})
+    model_config = examples({"purpose": "demo", "notes": "bring the brochure"})
 
     purpose: Purpose | None = None
     purpose_note: Text | None = None
@@ -135,19 +130,18 @@ class ActivityPatch(BaseModel):
 
 
 class CancelIn(BaseModel):
-    model_config = _examples({"reason": "customer ill"})
+    model_config = examples({"reason": "customer ill"})
 
     reason: Text
 
 
 class RescheduleIn(BaseModel):
-    model_config = _examples({"scheduled_at": "2030-05-07T14:00:00+02:00"})
+    model_config = examples({"scheduled_at": "2030-05-07T14:00:00+02:00"})
 
     scheduled_at: AwareDatetime
 
 
-class ActivityOut(BaseModel):
-    id: UUID
+class ActivityOut(RecordOut):
     kind: str
     status: str = Field(description="planned, completed or cancelled")
     purpose: str
@@ -165,27 +159,3 @@ class ActivityOut(BaseModel):
     cancel_reason: str | None
     follows_id: UUID | None = Field(description="the activity this one follows up")
     follow_up_id: UUID | None = Field(description="the activity that follows up")
-    created_at: datetime
-    modified_at: datetime
-    version: int = Field(description="send it back as If-Match to write safely")
-    position: int | None = Field(
-        default=None, description="log position of the write (on writes only)"
-    )
-
-    @classmethod
-    def of(cls, activity: Any) -> ActivityOut:
-        fields = {name: getattr(activity, name) for name in _STATE}
-        return cls(
-            **fields,
-            id=activity.id,
-            created_at=activity.created_on,
-            modified_at=activity.modified_on,
-            version=activity.version,
-        )
-
-
-_STATE = [
-    name
-    for name in ActivityOut.model_fields
-    if name not in {"id", "created_at", "modified_at", "version", "position"}
-]

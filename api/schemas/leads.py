@@ -5,15 +5,17 @@ types come from the command layer, so both validate alike)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.application import SalesApplication
-from commands.leads import Score, Source, check_conversion
+from commands.lead_conversion import check_conversion
+from commands.leads import Score, Source
 from commands.normalise import (
     Currency,
     Email,
@@ -25,14 +27,10 @@ from commands.normalise import (
 )
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
-
-
 class LeadIn(BaseModel):
     """A lead names a person (family name), a company or an email."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "given_name": "Grace",
             "family_name": "Hopper",
@@ -54,9 +52,7 @@ class LeadIn(BaseModel):
         },
     )
 
-    id: UUID | None = Field(
-        default=None, description="choose the id yourself to capture offline"
-    )
+    id: UUID | None = CHOSEN_ID
     source: Source
     given_name: Name | None = None
     family_name: Name | None = None
@@ -72,7 +68,7 @@ class LeadIn(BaseModel):
 class LeadPatch(BaseModel):
     """Only the fields sent change; ``null`` clears one."""
 
-    model_config = _examples({"title": "CFO", "phone": "+1 415 555 0100"})
+    model_config = examples({"title": "CFO", "phone": "+1 415 555 0100"})
 
     given_name: Name | None = None
     family_name: Name | None = None
@@ -84,19 +80,19 @@ class LeadPatch(BaseModel):
 
 
 class DisqualifyIn(BaseModel):
-    model_config = _examples({"reason": "no budget this year"})
+    model_config = examples({"reason": "no budget this year"})
 
     reason: Text
 
 
 class ScoreIn(BaseModel):
-    model_config = _examples({"score": 75})
+    model_config = examples({"score": 75})
 
     score: Score
 
 
 class LeadOwnerIn(BaseModel):
-    model_config = _examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
+    model_config = examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="the rep who owns it; null: nobody")
 
@@ -108,7 +104,7 @@ class ConvertIn(BaseModel):
     The ids of what is created may be chosen: the same conversion sent again
     then records nothing and answers the same."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "contact_id": "3f2b8a4c-1d5e-4f6a-8b7c-9d0e1f2a3b4c",
             "new_account_id": "5c0ffee0-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
@@ -184,8 +180,7 @@ class LeadConversionOut(BaseModel):
         )
 
 
-class LeadOut(BaseModel):
-    id: UUID
+class LeadOut(RecordOut):
     status: str = Field(
         description="new, working, qualified, disqualified or converted"
     )
@@ -207,27 +202,3 @@ class LeadOut(BaseModel):
     contact_id: UUID | None = Field(description="once converted")
     account_id: UUID | None = Field(description="once converted")
     opportunity_id: UUID | None = Field(description="once converted, if any")
-    created_at: datetime
-    modified_at: datetime
-    version: int = Field(description="send it back as If-Match to write safely")
-    position: int | None = Field(
-        default=None, description="log position of the write (on writes only)"
-    )
-
-    @classmethod
-    def of(cls, lead: Any) -> LeadOut:
-        fields = {name: getattr(lead, name) for name in _STATE}
-        return cls(
-            **fields,
-            id=lead.id,
-            created_at=lead.created_on,
-            modified_at=lead.modified_on,
-            version=lead.version,
-        )
-
-
-_STATE = [
-    name
-    for name in LeadOut.model_fields
-    if name not in {"id", "created_at", "modified_at", "version", "position"}
-]

@@ -6,25 +6,22 @@ rounds it; requests may send a string or a number.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.normalise import Currency, Money, Name, Text
 from commands.opportunities import Product, Quantity
 from commands.pipelines import StageKey
 from domain.pipeline import DEFAULT_PIPELINE_ID
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
-
-
 class OpportunityIn(BaseModel):
-    model_config = _examples(
+    model_config = examples(
         {
             "account_id": "7f1c7e0e-2f6b-4a53-9d55-2a1f0e7a9b10",
             "name": "Fleet renewal 2027",
@@ -35,9 +32,7 @@ class OpportunityIn(BaseModel):
         }
     )
 
-    id: UUID | None = Field(
-        default=None, description="choose the id yourself to capture offline"
-    )
+    id: UUID | None = CHOSEN_ID
     account_id: UUID
     primary_contact_id: UUID | None = None
     owner_id: UUID | None = Field(default=None, description="a rep; null: unowned")
@@ -56,7 +51,7 @@ class OpportunityIn(BaseModel):
 class OpportunityPatch(BaseModel):
     """Only the fields sent change; ``primary_contact_id: null`` clears it."""
 
-    model_config = _examples({"amount": "52000", "expected_close_date": "2027-04-30"})
+    model_config = examples({"amount": "52000", "expected_close_date": "2027-04-30"})
 
     name: Name | None = None
     amount: Money | None = None
@@ -66,25 +61,25 @@ class OpportunityPatch(BaseModel):
 
 
 class OwnerIn(BaseModel):
-    model_config = _examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
+    model_config = examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="the rep who owns it; null: nobody")
 
 
 class StageIn(BaseModel):
-    model_config = _examples({"stage": "proposal"})
+    model_config = examples({"stage": "proposal"})
 
     stage: StageKey
 
 
 class LoseIn(BaseModel):
-    model_config = _examples({"reason": "chose a competitor on price"})
+    model_config = examples({"reason": "chose a competitor on price"})
 
     reason: Text = Field(min_length=1)
 
 
 class ReopenIn(BaseModel):
-    model_config = _examples({"stage": "negotiation"})
+    model_config = examples({"stage": "negotiation"})
 
     stage: StageKey | None = Field(
         default=None, description="default: the stage it was closed in"
@@ -92,7 +87,7 @@ class ReopenIn(BaseModel):
 
 
 class LineIn(BaseModel):
-    model_config = _examples(
+    model_config = examples(
         {
             "product": "Van, long wheelbase",
             "sku": "VAN-LWB",
@@ -111,7 +106,7 @@ class LineIn(BaseModel):
 class LinePatch(BaseModel):
     """Only the fields sent change; ``sku: null`` clears the SKU."""
 
-    model_config = _examples({"quantity": 5})
+    model_config = examples({"quantity": 5})
 
     product: Product | None = None
     sku: Product | None = None
@@ -128,8 +123,7 @@ class LineOut(BaseModel):
     total: Decimal
 
 
-class OpportunityOut(BaseModel):
-    id: UUID
+class OpportunityOut(RecordOut):
     account_id: UUID
     primary_contact_id: UUID | None
     owner_id: UUID | None
@@ -145,18 +139,9 @@ class OpportunityOut(BaseModel):
     lost_reason: str | None
     lines: list[LineOut]
     lines_total: Decimal = Field(description="sum of the lines; amount is separate")
-    created_at: datetime
-    modified_at: datetime
-    version: int = Field(description="send it back as If-Match to write safely")
-    position: int | None = Field(
-        default=None, description="log position of the write (on writes only)"
-    )
 
     @classmethod
     def of(cls, o: Any) -> OpportunityOut:
         lines = [LineOut(**vars(li), total=li.total) for li in o.lines]
-        fields = set(cls.model_fields) - {"lines", "created_at", "modified_at"}
-        values = {name: getattr(o, name) for name in fields - {"position"}}
-        return cls(
-            **values, lines=lines, created_at=o.created_on, modified_at=o.modified_on
-        )
+        names = set(cls.model_fields) - set(RecordOut.model_fields) - {"lines"}
+        return cls.of_record(o, lines=lines, **{n: getattr(o, n) for n in names})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, Field, JsonValue
 
+from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.normalise import Name
 from commands.pipelines import ForecastCategory, Probability, StageKey
 
@@ -20,9 +20,7 @@ _STAGE_EXAMPLE: dict[str, JsonValue] = {
 
 
 class StageIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [_STAGE_EXAMPLE]}
-    )
+    model_config = examples(_STAGE_EXAMPLE)
 
     key: StageKey = Field(description="stable snake_case key; never changes")
     name: Name
@@ -31,46 +29,34 @@ class StageIn(BaseModel):
 
 
 class PipelineIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "name": "Renewals",
+            "stages": [
+                _STAGE_EXAMPLE,
                 {
-                    "name": "Renewals",
-                    "stages": [
-                        _STAGE_EXAMPLE,
-                        {
-                            "key": "quote_sent",
-                            "name": "Quote sent",
-                            "probability": 60,
-                            "forecast_category": "best_case",
-                        },
-                    ],
-                }
-            ]
-        },
+                    "key": "quote_sent",
+                    "name": "Quote sent",
+                    "probability": 60,
+                    "forecast_category": "best_case",
+                },
+            ],
+        }
     )
 
-    id: UUID | None = Field(
-        default=None, description="choose the id yourself to capture offline"
-    )
+    id: UUID | None = CHOSEN_ID
     name: Name
     stages: list[StageIn] = Field(min_length=1, description="in pipeline order")
 
 
 class PipelinePatch(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"name": "New business"}]}
-    )
+    model_config = examples({"name": "New business"})
 
     name: Name
 
 
 class StageAddIn(StageIn):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{**_STAGE_EXAMPLE, "position": 1}]},
-    )
+    model_config = examples({**_STAGE_EXAMPLE, "position": 1})
 
     position: int | None = Field(
         default=None, ge=0, description="0 = first; leave out to append"
@@ -80,10 +66,7 @@ class StageAddIn(StageIn):
 class StagePatch(BaseModel):
     """Only the fields sent change."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"probability": 30, "name": "Qualified"}]},
-    )
+    model_config = examples({"probability": 30, "name": "Qualified"})
 
     name: Name | None = None
     probability: Probability | None = None
@@ -91,13 +74,8 @@ class StagePatch(BaseModel):
 
 
 class StageOrderIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"keys": ["qualification", "prospecting", "proposal", "negotiation"]}
-            ]
-        },
+    model_config = examples(
+        {"keys": ["qualification", "prospecting", "proposal", "negotiation"]}
     )
 
     keys: list[StageKey] = Field(
@@ -112,32 +90,19 @@ class StageOut(BaseModel):
     forecast_category: str
 
 
-class PipelineOut(BaseModel):
-    id: UUID
+class PipelineOut(RecordOut):
     name: str
     stages: list[StageOut]
-    created_at: datetime
-    modified_at: datetime
-    version: int = Field(description="send it back as If-Match to write safely")
-    position: int | None = Field(
-        default=None, description="log position of the write (on writes only)"
-    )
 
     @classmethod
     def of(cls, pipeline: Any) -> PipelineOut:
-        return cls(
-            id=pipeline.id,
-            name=pipeline.name,
-            stages=[
-                StageOut(
-                    key=s.key,
-                    name=s.name,
-                    probability=s.probability,
-                    forecast_category=s.forecast_category,
-                )
-                for s in pipeline.stages
-            ],
-            created_at=pipeline.created_on,
-            modified_at=pipeline.modified_on,
-            version=pipeline.version,
-        )
+        stages = [
+            StageOut(
+                key=s.key,
+                name=s.name,
+                probability=s.probability,
+                forecast_category=s.forecast_category,
+            )
+            for s in pipeline.stages
+        ]
+        return cls.of_record(pipeline, name=pipeline.name, stages=stages)

@@ -17,20 +17,10 @@ from api.schemas.activities import (
     CancelIn,
     CompleteIn,
 )
-from commands.reps import RegisterRep, register_rep
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
-from tests.unit.helpers import event_names, run
+from tests.unit.helpers import event_names
 
 AT = "2030-05-06T09:30:00+02:00"
-
-
-@pytest.fixture
-def reps(engine: Engine) -> Engine:
-    """The reps behind the rep tokens exist (owners must be active reps)."""
-    for rep_id in (REP_ID, OTHER_REP_ID):
-        command = RegisterRep(id=rep_id, name="Rep", email=f"{rep_id.hex[-4:]}@x.io")
-        run(engine.container.app, register_rep, command)
-    return engine
 
 
 def post(

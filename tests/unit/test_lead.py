@@ -18,6 +18,7 @@ from commands import leads as cmd
 from commands.accounts import OpenAccount, open_account
 from commands.application import SalesApplication
 from commands.base import Conflict, Forbidden, IdReused, exists
+from commands.lead_conversion import ConvertLead, convert_lead
 from commands.pipelines import ensure_default_pipeline
 from commands.reps import DeactivateRep, RegisterRep, deactivate_rep, register_rep
 from domain.account import Account
@@ -227,7 +228,8 @@ class TestLeadStatus:
 
 class TestConvertLead:
     def test_only_a_qualified_lead_converts_and_then_nothing_changes(self) -> None:
-        lead = Lead.capture(uuid4(), source="web", family_name="Hopper")
+        names = {"given_name": "Grace", "family_name": "Hopper"}
+        lead = Lead.capture(uuid4(), source="web", **names)
         contact_id, account_id = uuid4(), uuid4()
         with pytest.raises(RuleBroken, match="only a qualified lead converts"):
             lead.convert(contact_id, account_id, None)
@@ -245,26 +247,38 @@ class TestConvertLead:
                 change()
             assert refused.value.rule == "lead_converted"
 
-    def test_a_lead_without_a_family_name_does_not_convert(self) -> None:
-        lead = Lead.capture(uuid4(), source="web", company_name="Acme")
+    @pytest.mark.parametrize(
+        ("names", "rule"),
+        [
+            ({}, "convert_needs_family_name"),
+            ({"given_name": "Grace"}, "convert_needs_family_name"),
+            ({"family_name": "Hopper"}, "convert_needs_given_name"),
+        ],
+    )
+    def test_a_lead_without_both_names_does_not_convert(
+        self, names: dict[str, str], rule: str
+    ) -> None:
+        """It becomes a contact, which has both; the family name is asked
+        for first."""
+        lead = Lead.capture(uuid4(), source="web", company_name="Acme", **names)
         lead.qualify()
         with pytest.raises(RuleBroken) as refused:
             lead.convert(uuid4(), uuid4(), None)
-        assert refused.value.rule == "convert_needs_family_name"
+        assert refused.value.rule == rule
         assert len(lead.collect_events()) == 2
 
     def test_the_command_model_is_consistent(self) -> None:
         lead_id = uuid4()
         opportunity = {"currency": "EUR", "expected_close_date": "2030-12-31"}
         convert = {"lead_id": lead_id, "create_opportunity": True, **opportunity}
-        assert cmd.ConvertLead.model_validate(convert).amount is None
+        assert ConvertLead.model_validate(convert).amount is None
         for wrong in (
             opportunity,
             {"create_opportunity": True, "currency": "EUR"},
             {"account_id": uuid4(), "new_account_id": uuid4()},
         ):
             with pytest.raises(ValidationError):
-                cmd.ConvertLead.model_validate({"lead_id": lead_id, **wrong})
+                ConvertLead.model_validate({"lead_id": lead_id, **wrong})
 
 
 ANN = uuid4()  # the rep who owns the leads converted below
@@ -303,8 +317,8 @@ def qualified(app: SalesApplication, **fields: Any) -> UUID:
 
 
 def convert(app: SalesApplication, caller: Any = None, **fields: Any) -> Any:
-    command = cmd.ConvertLead.model_validate(fields)
-    return run(app, cmd.convert_lead, command, caller or rep(ANN))
+    command = ConvertLead.model_validate(fields)
+    return run(app, convert_lead, command, caller or rep(ANN))
 
 
 def head(app: SalesApplication) -> int:
@@ -507,8 +521,8 @@ class TestConvertLeadAgain:
         ids = {"contact_id": uuid4(), "new_account_id": uuid4()}
         convert(app, lead_id=lead_id, **ids)
         before = head(app)
-        command = cmd.ConvertLead.model_validate({"lead_id": lead_id, **ids})
-        again = run(app, cmd.convert_lead, command, expected_version=2)
+        command = ConvertLead.model_validate({"lead_id": lead_id, **ids})
+        again = run(app, convert_lead, command, expected_version=2)
         assert not again.created and head(app) == before
 
     @pytest.mark.parametrize(
@@ -582,7 +596,7 @@ class LeadMachine(RuleBasedStateMachine):
         self.app = memory_app()
         ensure_default_pipeline(self.app)
         self.lead_id = capture(self.app, given_name="Ada", company_name="Engines")
-        self.conversion: cmd.ConvertLead | None = None
+        self.conversion: ConvertLead | None = None
         self.model: dict[str, Any] = {
             "status": "new",
             "score": 0,
@@ -629,11 +643,9 @@ class LeadMachine(RuleBasedStateMachine):
         records nothing anywhere; accepted, the records it names exist."""
         deal = DEAL if with_opportunity else {}
         contact_id = uuid4()
-        command = cmd.ConvertLead(lead_id=self.lead_id, contact_id=contact_id, **deal)
+        command = ConvertLead(lead_id=self.lead_id, contact_id=contact_id, **deal)
         before = head(self.app)
-        if not self.attempt(
-            "convert", lambda: run(self.app, cmd.convert_lead, command)
-        ):
+        if not self.attempt("convert", lambda: run(self.app, convert_lead, command)):
             assert head(self.app) == before
             return
         self.conversion = command
@@ -648,7 +660,7 @@ class LeadMachine(RuleBasedStateMachine):
         if self.conversion is None:
             return
         before = head(self.app)
-        outcome = run(self.app, cmd.convert_lead, self.conversion)
+        outcome = run(self.app, convert_lead, self.conversion)
         assert not outcome.created and head(self.app) == before
 
     @invariant()
