@@ -19,6 +19,7 @@ from commands.base import (
     save,
 )
 from commands.normalise import Email, Name, Phone, Text
+from commands.reps import ensure_active_rep
 from domain.contact import Contact
 
 
@@ -69,6 +70,7 @@ def register_contact(
     if (found := exists(app, contact_id)) is not None:
         return repeat_of_creation(app, found, Contact, cmd.registration())
     require_write(ctx.caller, cmd.owner_id, "a contact")
+    ensure_active_rep(app, cmd.owner_id)
     contact = Contact(id=contact_id, **cmd.registration())
     return save(app, ctx, contact, created=True)
 
@@ -100,6 +102,7 @@ def assign_contact_owner(
     app: SalesApplication, cmd: AssignContactOwner, ctx: Context
 ) -> Outcome:
     contact = load_for_write(app, Contact, cmd.contact_id, ctx, "a contact")
+    ensure_active_rep(app, cmd.owner_id)
     contact.assign_owner(cmd.owner_id)
     return save(app, ctx, contact)
 

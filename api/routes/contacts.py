@@ -9,7 +9,13 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
-from api.schemas.contacts import ConsentIn, ContactIn, ContactOut, ContactPatch, OwnerIn
+from api.schemas.contacts import (
+    ConsentIn,
+    ContactIn,
+    ContactOut,
+    ContactOwnerIn,
+    ContactPatch,
+)
 from api.writes import WRITE_ERRORS, WriteDep, read_response
 from commands import contacts as cmd
 from commands.base import Context, load
@@ -40,7 +46,7 @@ def change_contact(contact_id: UUID, body: ContactPatch, w: WriteDep) -> JSONRes
 
 
 @router.post("/{contact_id}/owner", response_model=ContactOut, responses=WRITE_ERRORS)
-def assign_owner(contact_id: UUID, body: OwnerIn, w: WriteDep) -> JSONResponse:
+def assign_owner(contact_id: UUID, body: ContactOwnerIn, w: WriteDep) -> JSONResponse:
     command = cmd.AssignContactOwner(contact_id=contact_id, owner_id=body.owner_id)
     return w.run(cmd.assign_contact_owner, command, ContactOut.of)
 

@@ -15,8 +15,8 @@ from api.schemas.opportunities import (
     LoseIn,
     OpportunityIn,
     OpportunityOut,
+    OpportunityOwnerIn,
     OpportunityPatch,
-    OwnerIn,
     ReopenIn,
     StageIn,
 )
@@ -58,7 +58,9 @@ def change_opportunity(
 
 
 @router.post(ONE + "/owner", response_model=Out, responses=WRITE_ERRORS)
-def assign_owner(opportunity_id: UUID, body: OwnerIn, w: WriteDep) -> JSONResponse:
+def assign_owner(
+    opportunity_id: UUID, body: OpportunityOwnerIn, w: WriteDep
+) -> JSONResponse:
     command = cmd.AssignOpportunityOwner(
         opportunity_id=opportunity_id, owner_id=body.owner_id
     )

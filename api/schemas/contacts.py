@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.normalise import Email, Name, Phone, Text
@@ -48,8 +48,8 @@ class ContactPatch(BaseModel):
     department: Text | None = None
 
 
-class OwnerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactOwnerIn(BaseModel):
+    model_config = examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="the rep who owns it; null: nobody")
 

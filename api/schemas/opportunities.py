@@ -60,7 +60,7 @@ class OpportunityPatch(BaseModel):
     primary_contact_id: UUID | None = None
 
 
-class OwnerIn(BaseModel):
+class OpportunityOwnerIn(BaseModel):
     model_config = examples({"owner_id": "0a0a0a0a-0000-4000-8000-000000000001"})
 
     owner_id: UUID | None = Field(description="the rep who owns it; null: nobody")

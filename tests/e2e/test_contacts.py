@@ -127,7 +127,8 @@ class TestWhoMayDoWhat:
             assert register(engine, ADA, role).status_code == 403
         assert engine.head() == 0
 
-    def test_rep_may_not_change_another_reps_contact(self, engine: Engine) -> None:
+    def test_rep_may_not_change_another_reps_contact(self, reps: Engine) -> None:
+        engine = reps
         contact = register(
             engine, {**ADA, "owner_id": str(OTHER_REP_ID)}, "admin"
         ).json()

@@ -39,3 +39,13 @@ def events_of(app: SalesApplication, aggregate_id: UUID) -> list[Any]:
 
 def event_names(app: SalesApplication, aggregate_id: UUID) -> list[str]:
     return [type(e).__name__ for e in events_of(app, aggregate_id)]
+
+
+def registered_rep(app: SalesApplication, rep_id: UUID | None = None) -> UUID:
+    """An active rep (owners must be active reps)."""
+    from commands.reps import RegisterRep, register_rep
+
+    rep_id = rep_id or uuid4()
+    command = RegisterRep(id=rep_id, name="Rep", email=f"r{rep_id.hex[:8]}@sfa.dev")
+    run(app, register_rep, command)
+    return rep_id

@@ -15,7 +15,14 @@ from commands import contacts as cmd
 from commands.base import Forbidden, IdReused, StaleVersion
 from domain.base import RuleBroken, public_type
 from domain.contact import Contact
-from tests.unit.helpers import event_names, events_of, memory_app, rep, run
+from tests.unit.helpers import (
+    event_names,
+    events_of,
+    memory_app,
+    registered_rep,
+    rep,
+    run,
+)
 
 
 def register(app: Any, **fields: Any) -> UUID:
@@ -57,6 +64,14 @@ class TestRegisterContact:
             register(app, id=contact_id, title="CTO")
 
 
+    def test_owner_must_be_an_active_rep(self) -> None:
+        app = memory_app()
+        with pytest.raises(RuleBroken) as refused:
+            register(app, owner_id=uuid4())
+        assert refused.value.rule == "owner_must_be_active_rep"
+        assert app.recorder.max_notification_id() in (None, 0)
+
+
 class TestChangeContactDetails:
     def test_each_field_change_carries_old_and_new(self) -> None:
         app = memory_app()
@@ -90,7 +105,7 @@ class TestChangeContactDetails:
 
     def test_rep_cannot_change_another_reps_contact(self) -> None:
         app = memory_app()
-        contact_id = register(app, owner_id=uuid4())
+        contact_id = register(app, owner_id=registered_rep(app))
         change = cmd.ChangeContactDetails(contact_id=contact_id, title="CTO")
         with pytest.raises(Forbidden):
             run(app, cmd.change_contact_details, change, rep())
@@ -99,7 +114,8 @@ class TestChangeContactDetails:
 names = st.text(st.characters(categories=["L"]), min_size=1, max_size=8)
 emails = st.lists(st.sampled_from(["a@x.io", "b@y.io", "c@z.io"]), max_size=2)
 maybe_text = st.none() | st.sampled_from(["CTO", "Buyer", "sales", "support"])
-owners = st.none() | st.sampled_from([uuid4(), uuid4()])
+REPS = [uuid4(), uuid4()]
+owners = st.none() | st.sampled_from(REPS)
 
 
 class ContactMachine(RuleBasedStateMachine):
@@ -108,6 +124,8 @@ class ContactMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.app = memory_app()
+        for rep_id in REPS:
+            registered_rep(self.app, rep_id)
         self.contact_id = register(self.app)
         self.model: dict[str, Any] = {
             "given_name": "Ada",
