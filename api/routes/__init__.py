@@ -9,6 +9,7 @@ from api.routes import (
     activities,
     contacts,
     health,
+    history,
     leads,
     opportunities,
     pipelines,
@@ -26,3 +27,4 @@ api_router.include_router(pipelines.router)
 api_router.include_router(opportunities.router)
 api_router.include_router(activities.router)
 api_router.include_router(leads.router)
+api_router.include_router(history.router)

@@ -63,7 +63,6 @@ class TestRegisterContact:
         with pytest.raises(IdReused):
             register(app, id=contact_id, title="CTO")
 
-
     def test_owner_must_be_an_active_rep(self) -> None:
         app = memory_app()
         with pytest.raises(RuleBroken) as refused:
