@@ -13,6 +13,7 @@ from api.routes import (
     leads,
     opportunities,
     pipelines,
+    projections,
     reps,
     teams,
 )
@@ -28,3 +29,4 @@ api_router.include_router(opportunities.router)
 api_router.include_router(activities.router)
 api_router.include_router(leads.router)
 api_router.include_router(history.router)
+api_router.include_router(projections.router)

@@ -100,3 +100,17 @@ class TestContactHistory:
         assert engine.client.get(path).status_code == 401
         bad = engine.client.get(path, params={"limit": 0}, headers=auth("rep"))
         assert bad.status_code == 422
+
+
+class TestProjectionStatus:
+    def test_shows_position_head_and_lag(self, running: Engine) -> None:
+        contact = post(running, "/contacts", {"given_name": "A", "family_name": "B"})
+        assert running.container.projections.wait_for(
+            "contact_history", contact["position"]
+        )
+        answer = running.client.get("/projections", headers=auth("analyst"))
+        assert answer.status_code == 200
+        (view,) = [v for v in answer.json() if v["name"] == "contact_history"]
+        assert view["position"] == view["head"] >= contact["position"]
+        assert (view["lag_events"], view["last_error"]) == (0, None)
+        assert running.client.get("/projections").status_code == 401
