@@ -154,7 +154,7 @@ class TestSubscription:
             give_up.start()
             recorder.insert_events(new_events(1))
             assert next(subscription).id == 1
-            assert terminate_backends(url, "LISTEN%") == 1
+            assert terminate_backends(url, f'LISTEN "{SCHEMA}_events"%') == 1
             recorder.insert_events(new_events(1))
             assert next(subscription).id == 2
             give_up.cancel()
