@@ -26,7 +26,7 @@ WAIT_SECONDS = 5.0
 Before = Annotated[int | None, Query(ge=1, description="page cursor")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait for this")]
-Filter = Annotated[str | None, Query(max_length=200)]
+Filter = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 @dataclass

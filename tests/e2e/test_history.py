@@ -114,3 +114,9 @@ class TestProjectionStatus:
         assert view["position"] == view["head"] >= contact["position"]
         assert (view["lag_events"], view["last_error"]) == (0, None)
         assert running.client.get("/projections").status_code == 401
+
+
+def test_text_filters_with_nul_are_422_not_500(engine: Engine) -> None:
+    path = "/contacts/0a0a0a0a-0000-4000-8000-000000000009/history"
+    answer = engine.client.get(path, params={"purpose": "a\x00b"}, headers=auth("rep"))
+    assert answer.status_code == 422
