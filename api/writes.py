@@ -4,22 +4,35 @@
   response and records nothing; the same key with another body is a 422.
 - ``If-Match: <version>``: a stale version is a 412 and nothing is written.
 - Every write answers ``version``, an ``ETag`` of it, and ``position``.
+
+A write is checked in this order, each answering before the next is looked
+at: token (401), role (403), an ``Idempotency-Key`` over 255 characters
+(422), an ``If-Match`` that is not a version (400), the body (422).
+
+Cost: ``write`` is one ``async`` dependency that reads its headers from the
+request and does no I/O, so a write crosses to FastAPI's thread pool once,
+for the route itself (where the command, and a manager's team lookup, read
+the store). FastAPI runs ``def`` dependencies in the thread pool, one
+hand-off each, and its ``Header`` parameters cost more than the checks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.routing import BaseRoute
 
-from api.auth import Writer
-from api.deps import ContainerDep
+from api.auth import ADMINS, WRITERS, authenticate, caller_of
+from api.deps import container_of
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
@@ -29,6 +42,7 @@ from commands.base import (
     Outcome,
     execute,
 )
+from infra.settings import Principal
 
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[SalesApplication, C, Context], Outcome]
@@ -42,7 +56,9 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "invalid body, reused Idempotency-Key, or a rule broken"},
 }
 
+MAX_KEY = 255
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+_WRITE_FIELDS = frozenset({"version", "position"})
 
 
 class IdempotencyMismatch(HTTPException):
@@ -50,6 +66,14 @@ class IdempotencyMismatch(HTTPException):
         super().__init__(
             422, "this Idempotency-Key was used with a different request body"
         )
+
+
+class JSONText(JSONResponse):
+    """A ``JSONResponse`` of JSON already made: sent as given."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, bytes)
+        return content
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -62,14 +86,20 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 def respond(body: BaseModel, version: int, position: int, status: int) -> JSONResponse:
-    content = {**body.model_dump(mode="json"), "version": version, "position": position}
+    """``body`` with ``version`` and ``position``, and an ETag. The JSON is
+    made once, by pydantic: the same text as ``JSONResponse`` makes of
+    ``model_dump(mode="json")`` (answers carry no floats: money is a string)."""
     headers = {"ETag": f'"{version}"'}
-    return JSONResponse(content, status, headers=headers)
+    if type(body).model_fields.keys() >= _WRITE_FIELDS:
+        body = body.model_copy(update={"version": version, "position": position})
+        return JSONText(body.model_dump_json().encode(), status, headers)
+    content = {**body.model_dump(mode="json"), "version": version, "position": position}
+    return JSONResponse(content, status, headers)
 
 
 def read_response(body: BaseModel, version: int) -> JSONResponse:
-    content = body.model_dump(mode="json", exclude={"position"})
-    return JSONResponse(content, headers={"ETag": f'"{version}"'})
+    content = body.model_dump_json(exclude={"position"}).encode()
+    return JSONText(content, headers={"ETag": f'"{version}"'})
 
 
 class Write:
@@ -78,16 +108,24 @@ class Write:
     def __init__(
         self,
         request: Request,
-        caller: Caller,
+        caller: Caller | Principal,
         app: SalesApplication,
         idempotency_key: str | None,
         if_match: str | None,
     ) -> None:
+        """A ``Principal`` becomes the ``Caller`` when first needed, in the
+        route's thread: a manager's team is read from the store."""
         self.request = request
-        self.caller = caller
+        self._caller = caller
         self.app = app
         self.key = f"{caller.name}:{idempotency_key}" if idempotency_key else None
         self.expected_version = parse_if_match(if_match)
+
+    @property
+    def caller(self) -> Caller:
+        if isinstance(self._caller, Principal):
+            self._caller = caller_of(self.app, self._caller)
+        return self._caller
 
     def run(self, handler: Handler[C], command: C, present: Present) -> JSONResponse:
         claim = self._claim(command)
@@ -132,18 +170,71 @@ class Write:
         return reply
 
 
-def write(
-    request: Request,
-    caller: Writer,
-    container: ContainerDep,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=255, description="makes the write safe to retry")
-    ] = None,
-    if_match: Annotated[
-        str | None, Header(description="the version this write expects")
-    ] = None,
-) -> Write:
-    return Write(request, caller, container.app, idempotency_key, if_match)
+def _idempotency_key(request: Request) -> str | None:
+    """The header, or the 422 FastAPI gave for ``Header(max_length=255)``."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and len(key) > MAX_KEY:
+        error = {
+            "type": "string_too_long",
+            "loc": ("header", "idempotency-key"),
+            "msg": f"String should have at most {MAX_KEY} characters",
+            "input": key,
+            "ctx": {"max_length": MAX_KEY},
+        }
+        raise RequestValidationError([error])
+    return key
+
+
+def _write(request: Request, roles: frozenset[str]) -> Write:
+    principal = authenticate(request, roles)
+    key = _idempotency_key(request)
+    app = container_of(request).app
+    return Write(request, principal, app, key, request.headers.get("if-match"))
+
+
+async def write(request: Request) -> Write:
+    return _write(request, WRITERS)
+
+
+async def admin_write(request: Request) -> Write:
+    """``write`` for what only admins may change (reps, teams, pipelines)."""
+    return _write(request, ADMINS)
 
 
 WriteDep = Annotated[Write, Depends(write)]
+AdminWriteDep = Annotated[Write, Depends(admin_write)]
+
+
+def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
+    string: dict[str, Any] = {"type": "string"}
+    if max_length is not None:
+        string["maxLength"] = max_length
+    schema = {"anyOf": [string, {"type": "null"}], "description": about}
+    title = "-".join(part.capitalize() for part in name.split("-"))
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {**schema, "title": title},
+        "description": about,
+    }
+
+
+HEADERS = [
+    _header("idempotency-key", "makes the write safe to retry", MAX_KEY),
+    _header("if-match", "the version this write expects"),
+]
+"""What ``write`` reads, as the OpenAPI parameters FastAPI makes of
+``Header(...)`` parameters."""
+
+
+def document_headers(routes: Iterable[BaseRoute]) -> None:
+    """Lists ``HEADERS`` in the OpenAPI operation of every route that writes
+    (once, however often it is called)."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        if {d.call for d in route.dependant.dependencies} & {write, admin_write}:
+            extra = route.openapi_extra or {}
+            others = [p for p in extra.get("parameters", []) if p not in HEADERS]
+            route.openapi_extra = {**extra, "parameters": [*others, *HEADERS]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.routing import BaseRoute
 
 from api.routes import (
     accounts,
@@ -18,7 +19,21 @@ from api.routes import (
     teams,
 )
 
-api_router = APIRouter()
+
+class Routers(list[APIRouter]):
+    """The routers, in order. ``api.main`` puts their routes on the app
+    itself: routers included in routers are matched again at every level."""
+
+    def include_router(self, router: APIRouter) -> None:
+        self.append(router)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """Every router's routes, in order: what ``api.main`` puts on the app."""
+        return [route for router in self for route in router.routes]
+
+
+api_router = Routers()
 api_router.include_router(health.router)
 api_router.include_router(contacts.router)
 api_router.include_router(accounts.router)
