@@ -10,13 +10,15 @@ from collections.abc import Callable
 
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
+from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
+from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
 from projections.view import View
 
 logger = logging.getLogger(__name__)
 
-VIEWS: tuple[type[View], ...] = (ContactHistory,)
+VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
 
 
 class UnknownView(LookupError):

@@ -8,10 +8,12 @@ from starlette.routing import BaseRoute
 from api.routes import (
     accounts,
     activities,
+    agenda,
     contacts,
     health,
     history,
     leads,
+    lists,
     opportunities,
     pipelines,
     projections,
@@ -45,3 +47,5 @@ api_router.include_router(activities.router)
 api_router.include_router(leads.router)
 api_router.include_router(history.router)
 api_router.include_router(projections.router)
+api_router.include_router(lists.router)
+api_router.include_router(agenda.router)
