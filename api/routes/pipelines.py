@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from api.auth import Admin, Reader
+from api.auth import Reader
 from api.deps import ContainerDep
 from api.schemas.pipelines import (
     PipelineIn,
@@ -22,7 +22,7 @@ from api.schemas.pipelines import (
     StageOrderIn,
     StagePatch,
 )
-from api.writes import WRITE_ERRORS, Write, read_response
+from api.writes import WRITE_ERRORS, AdminWriteDep, read_response
 from commands import pipelines as cmd
 from commands.base import Context, load
 from domain.pipeline import DEFAULT_PIPELINE_ID, STAGE_KEY, Pipeline
@@ -30,24 +30,6 @@ from domain.pipeline import DEFAULT_PIPELINE_ID, STAGE_KEY, Pipeline
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
 
 StageKeyPath = Annotated[str, Path(pattern=STAGE_KEY.pattern)]
-
-
-def admin_write(
-    request: Request,
-    caller: Admin,
-    container: ContainerDep,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=255, description="makes the write safe to retry")
-    ] = None,
-    if_match: Annotated[
-        str | None, Header(description="the version this write expects")
-    ] = None,
-) -> Write:
-    """Like ``api.writes.write``, for admins only."""
-    return Write(request, caller, container.app, idempotency_key, if_match)
-
-
-AdminWriteDep = Annotated[Write, Depends(admin_write)]
 
 
 @router.post("", status_code=201, response_model=PipelineOut, responses=WRITE_ERRORS)

@@ -3,39 +3,20 @@ write."""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.auth import Admin, Reader
+from api.auth import Reader
 from api.deps import ContainerDep
 from api.schemas.reps import DeactivateIn, RepIn, RepOut, RepPatch
-from api.writes import WRITE_ERRORS, Write, read_response
+from api.writes import WRITE_ERRORS, AdminWriteDep, read_response
 from commands import reps as cmd
 from commands.base import Context, load
 from domain.rep import Rep
 
 router = APIRouter(prefix="/reps", tags=["reps"])
-
-
-def admin_write(
-    request: Request,
-    caller: Admin,
-    container: ContainerDep,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=255, description="makes the write safe to retry")
-    ] = None,
-    if_match: Annotated[
-        str | None, Header(description="the version this write expects")
-    ] = None,
-) -> Write:
-    """``api.writes.write`` for writes only admins may make."""
-    return Write(request, caller, container.app, idempotency_key, if_match)
-
-
-AdminWriteDep = Annotated[Write, Depends(admin_write)]
 
 
 @router.post("", status_code=201, response_model=RepOut, responses=WRITE_ERRORS)

@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
-from api.routes.reps import AdminWriteDep
 from api.schemas.reps import MemberIn, TeamIn, TeamOut, TeamPatch
-from api.writes import WRITE_ERRORS, read_response
+from api.writes import WRITE_ERRORS, AdminWriteDep, read_response
 from commands import reps as cmd
 from commands.base import Context, load
 from domain.rep import Team
