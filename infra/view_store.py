@@ -4,12 +4,16 @@ PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
 ``projections_<view>_<table>`` in the engine's file. A rebuild writes
 ``..._rebuild`` tables beside the live ones, then ``swap`` replaces the live
 tables and position in one transaction: readers see the old view or the new
-one, never a half-built one. Positions live in ``positions`` (PostgreSQL) or
+one, never a half-built one. A view's ``setup`` DDL runs after its tables and
+indexes are created, each statement under a savepoint: one that fails (an
+extension the database cannot create) is logged and skipped, and the view
+works without it. Positions live in ``positions`` (PostgreSQL) or
 ``projections_positions`` (SQLite), written in the same transaction as rows.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -22,6 +26,8 @@ from uuid import UUID
 
 from infra.pg_datastore import PgDatastore, quote_ident
 from projections.view import Cursor, View
+
+logger = logging.getLogger(__name__)
 
 SHADOW = "__rebuild"
 
@@ -73,6 +79,19 @@ class ViewStore(ABC):
         for index, target in view.indexes.items():
             name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {names.sql(target)}")
+        for statement in view.setup(self.kind):
+            self._attempt(cursor, view, names.sql(statement))
+
+    def _attempt(self, cursor: Cursor, view: type[View], statement: str) -> None:
+        """Runs ``statement``; if it fails, only it is rolled back."""
+        cursor.execute("SAVEPOINT view_setup")
+        try:
+            cursor.execute(statement)
+        except Exception as e:
+            cursor.execute("ROLLBACK TO SAVEPOINT view_setup")
+            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            logger.warning("view %s: setup skipped: %s", view.name, first_line)
+        cursor.execute("RELEASE SAVEPOINT view_setup")
 
     prefix = ""
 

@@ -10,6 +10,9 @@ type. What must hold:
   ``UUID``) and ``INSERT ... ON CONFLICT``. Table names are ``{table}``
   placeholders, resolved by the store (schema ``projections`` on PostgreSQL,
   a ``projections_`` prefix on SQLite).
+- What only some stores can have (a PostgreSQL extension, an index type) is
+  ``setup`` DDL, run whenever the store creates the view's tables; a setup
+  statement that fails leaves the view working without it.
 """
 
 from __future__ import annotations
@@ -71,6 +74,15 @@ class View:
         for value in list(vars(cls).values()):
             for event_class in getattr(value, "_sfa_handles", ()):
                 cls._handlers[event_class] = value
+
+    @classmethod
+    def setup(cls, store_kind: str) -> list[str]:
+        """Extra DDL for a store of ``store_kind`` (``postgres``, ``sqlite``),
+        with ``{table}`` placeholders. The store runs it after creating the
+        tables and ``indexes`` (live, rebuild, and live again after a swap), so
+        it must be idempotent; each statement that fails is rolled back alone,
+        logged, and skipped: the view must work without it."""
+        return []
 
     def apply(self, step: Step, event: Any) -> bool:
         """Applies ``event`` if the view handles its type; says whether it did."""

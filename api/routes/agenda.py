@@ -23,7 +23,8 @@ from api.deps import ContainerDep
 from api.schemas.agenda import AgendaOut, ItemOut
 from commands.base import NotFound, exists
 from domain.rep import Rep
-from projections.agenda import Agenda, Day, agenda
+from projections.agenda import Agenda
+from projections.agenda_query import Day, agenda
 
 router = APIRouter(tags=["agenda"])
 VIEW = Agenda.name

@@ -16,24 +16,28 @@ from fastapi.exceptions import RequestValidationError
 
 from api.auth import Reader
 from api.deps import ContainerDep
-from api.schemas.lists import (
+from api.schemas.list_items import (
     AccountItem,
-    AccountQuery,
     ActivityItem,
-    ActivityQuery,
     ContactItem,
-    ContactQuery,
     LeadItem,
-    LeadQuery,
     ListItem,
     ListPage,
-    ListQuery,
     OpportunityItem,
+)
+from api.schemas.lists import (
+    AccountQuery,
+    ActivityQuery,
+    ContactQuery,
+    LeadQuery,
+    ListQuery,
     OpportunityQuery,
     decode_cursor,
     encode_cursor,
 )
-from projections.lists import KEYS, Lists, select_page
+from projections.lists import Lists
+from projections.lists_query import select_page
+from projections.lists_rows import KEYS
 
 router = APIRouter(tags=["lists"])
 VIEW = Lists.name

@@ -51,7 +51,7 @@ class ItemOut(BaseModel):
 
     @classmethod
     def of(cls, reason: str, row: tuple[Any, ...]) -> ItemOut:
-        """From a row of ``projections.agenda.agenda``: the record's id, then
+        """From a row of ``projections.agenda_query.agenda``: the record's id, then
         the fields of its reference, in order."""
         record_id, *fields = row
         activity = reason in ACTIVITY_REASONS

@@ -1,8 +1,10 @@
-"""The lists view on PostgreSQL: the trigram index behind the search, paging
-under ties, and a rebuild that keeps both rows and index."""
+"""The lists view on PostgreSQL: the trigram index behind the search (also on
+tables a rebuild swaps in, and a search that scans without it), paging under
+ties, and a rebuild that keeps both rows and index."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,9 +17,12 @@ from api.schemas.lists import decode_cursor, encode_cursor
 from commands import accounts, activities, contacts, opportunities, pipelines
 from commands.application import SalesApplication
 from infra.pg_datastore import PgDatastore
+from infra.projection_host import ProjectionHost
 from infra.settings import Settings
 from infra.view_store import PgViewStore
-from projections.lists import KEYS, SEARCHED, Lists, Page, select_page
+from projections.lists import Lists
+from projections.lists_query import Page, select_page
+from projections.lists_rows import KEYS, SEARCHED
 from projections.runner import Runner
 from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import run
@@ -103,6 +108,58 @@ class TestPgLists:
             )
             plan = " ".join(row[0] for row in cursor.fetchall())
         assert "Bitmap Index Scan" in plan, plan
+
+    def test_tables_a_rebuild_swaps_in_have_the_trigram_index(
+        self, engine: Engine, postgres_url: str
+    ) -> None:
+        # given a live view, rebuilt once while the log was still empty
+        app, store = engine
+        host = ProjectionHost(app, store, views=(Lists,))
+        host.rebuild(Lists.name)
+        live = sorted(f"lists_{table}" for table in SEARCHED)
+        assert trigram_indexes(postgres_url) == live
+        # when records are written, caught up, and the view rebuilt again
+        made = populate(app)
+        host.runner(Lists.name).catch_up()
+        host.rebuild(Lists.name)
+        # then each live table has one trigram index, and the search uses it
+        assert trigram_indexes(postgres_url) == live
+        with store.transaction() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                f"EXPLAIN SELECT contact_id FROM {VIEWS}.lists_contacts"
+                " WHERE search_text LIKE %s ESCAPE '\\'",
+                ["%müller1%"],
+            )
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        assert "Bitmap Index Scan" in plan, plan
+        found = page(store, "contacts", sort="name", search="müller10")
+        assert [row["contact_id"] for row in found.rows] == [made["c10"]]
+
+    def test_without_pg_trgm_the_view_works_and_the_search_scans(
+        self,
+        engine: Engine,
+        postgres_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        # given an extension the database cannot create in place of pg_trgm
+        app, store = engine
+        setup = Lists.setup
+
+        def missing(cls: type[Lists], kind: str) -> list[str]:
+            return [s.replace("pg_trgm", "sfa_no_such_ext") for s in setup(kind)]
+
+        monkeypatch.setattr(Lists, "setup", classmethod(missing))
+        made = populate(app)
+        # when the view is created and caught up
+        with caplog.at_level(logging.WARNING, logger="infra.view_store"):
+            Runner(Lists(), store, app).catch_up()
+        # then it says so, has no trigram index, and the search still finds
+        assert "sfa_no_such_ext" in caplog.text
+        assert trigram_indexes(postgres_url) == []
+        found = page(store, "contacts", sort="name", search="MÜLLER10 acme")
+        assert [row["contact_id"] for row in found.rows] == [made["c10"]]
 
     @pytest.mark.parametrize("sort", ["name", "-name", "-created_at"])
     def test_paging_under_ties_skips_and_repeats_nothing(

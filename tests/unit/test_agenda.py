@@ -22,7 +22,8 @@ from commands import accounts, activities, contacts, opportunities, pipelines
 from commands.application import SalesApplication
 from domain.base import DomainError
 from infra.view_store import SQLiteViewStore, ViewStore
-from projections.agenda import REASONS, Agenda, Day, agenda, utc
+from projections.agenda import Agenda, utc
+from projections.agenda_query import REASONS, Day, agenda
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
 

@@ -21,7 +21,9 @@ from commands import accounts, activities, contacts, leads, opportunities, pipel
 from commands.lead_conversion import ConvertLead, convert_lead
 from commands.opportunities import OpenOpportunity, open_opportunity
 from infra.view_store import SQLiteViewStore
-from projections.lists import FILTERS, KEYS, SORTS, Lists, Page, select_page
+from projections.lists import Lists
+from projections.lists_query import FILTERS, SORTS, Page, select_page
+from projections.lists_rows import KEYS
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
 
