@@ -48,6 +48,7 @@ def terminate_backends(url: str, query_like: str = "%") -> int:
         curs.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE application_name = 'sfa' AND pid <> pg_backend_pid()"
+            " AND datname = current_database()"
             " AND query LIKE %s",
             (query_like,),
         )

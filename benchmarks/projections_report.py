@@ -1,0 +1,132 @@
+"""bench_projections' results: the printed table with ratios, and the JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGET_VS_LIBRARY = 5.0
+TARGET_VS_RAW = 0.3
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # "raw", "decode", or "<view>.<figure>"
+    label: str
+    events: int  # log positions covered
+    seconds: float
+    complete: bool = True  # False: stopped by the timeout before the end
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def view(self) -> str | None:
+        return self.key.split(".")[0] if "." in self.key else None
+
+
+def _ratio(figure: Figure, base: Figure | None) -> float | None:
+    return figure.rate / base.rate if base and base.rate else None
+
+
+def _cell(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def _table(figures: list[Figure], by_key: dict[str, Figure]) -> list[str]:
+    lines = [f"{'figure':<58}{'events/s':>10}{'vs library':>12}{'vs raw':>8}"]
+    for f in figures:
+        if f.view and f.key.endswith(".library"):
+            lines.append(f"{f.view}:")
+        library = by_key.get(f"{f.view}.library")
+        ratios = _cell(_ratio(f, library)), _cell(_ratio(f, by_key["raw"]))
+        note = "" if f.complete else "  (timed out before the end)"
+        label = f"  {f.label}" if f.view else f.label
+        lines.append(f"{label:<58}{f.rate:>10,.0f}{ratios[0]:>12}{ratios[1]:>8}{note}")
+    return lines
+
+
+def _target(name: str, by_key: dict[str, Figure]) -> dict[str, Any]:
+    rebuild, raw = by_key[f"{name}.rebuild"], by_key["raw"]
+    library = by_key[f"{name}.library"]
+    vs_library, vs_raw = _ratio(rebuild, library), _ratio(rebuild, raw)
+    return {
+        "view": name,
+        "rebuild_vs_library": vs_library,
+        "rebuild_vs_library_same_positions": _ratio(
+            by_key[f"{name}.rebuild_prefix"], library
+        ),
+        "rebuild_vs_raw": vs_raw,
+        "met_vs_library": (vs_library or 0) >= TARGET_VS_LIBRARY,
+        "met_vs_raw": (vs_raw or 0) >= TARGET_VS_RAW,
+    }
+
+
+def _target_line(target: dict[str, Any]) -> str:
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    return (
+        f"target {target['view']}: rebuild >= {TARGET_VS_LIBRARY:.0f}x library"
+        f" {_cell(target['rebuild_vs_library'])}x"
+        f" (same positions {_cell(target['rebuild_vs_library_same_positions'])}x)"
+        f" {verdict(target['met_vs_library'])};"
+        f" >= {TARGET_VS_RAW} of raw {_cell(target['rebuild_vs_raw'])}"
+        f" {verdict(target['met_vs_raw'])}"
+    )
+
+
+def _latency_lines(latency: dict[str, Any], rate: float) -> list[str]:
+    lines = [
+        f"(d) write-to-visible at {rate:.0f} commands/s (achieved"
+        f" {latency['commands_per_s']:.1f}/s, {latency['commands']:,} commands,"
+        f" {latency['late_commands']} late), every view running:"
+    ]
+    for view, s in latency["views"].items():
+        lines.append(
+            f"  {view:<20} p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms,"
+            f" max {s['max_ms']} ms, {s['timeouts']} not visible within 10 s"
+        )
+    return lines
+
+
+def report(
+    outcome: dict[str, Any], views: list[str], plan: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The table to print and the JSON record (without machine and time)."""
+    figures: list[Figure] = outcome["figures"]
+    by_key = {f.key: f for f in figures}
+    targets = [_target(name, by_key) for name in views]
+    lines = [
+        f"bench_projections: a log of {outcome['head']:,} events;"
+        " rates are log positions per second",
+        *_table(figures, by_key),
+        *(_target_line(t) for t in targets),
+        *_latency_lines(outcome["latency"], plan["rate"]),
+    ]
+    text = "\n".join(lines)
+    record = {
+        "benchmark": "bench_projections",
+        "parameters": plan,
+        "head": outcome["head"],
+        "figures": {
+            f.key: {**asdict(f), "events_per_s": round(f.rate, 1)} for f in figures
+        },
+        "targets": targets,
+        "latency": outcome["latency"],
+        "lost_connections_retried": outcome["retries"],
+        "table": text,
+    }
+    return text, record
+
+
+def write_json(record: dict[str, Any], started: datetime) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench_projections-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
