@@ -37,6 +37,8 @@ test-unit: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PIP) -e ".[dev,bench]"
 	$(PY) -m benchmarks.bench_store
+	$(PY) -m benchmarks.bench_commands
+	$(PY) -m benchmarks.bench_projections
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
