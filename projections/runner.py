@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.utils import get_topic
 
 from projections.view import Cursor, Step, Tables, View
@@ -118,11 +119,23 @@ class Runner:
             until if until is not None else self.log.recorder.max_notification_id() or 0
         )
         moved = 0
-        while (step := self.step(target)) > 0:
+        while (step := self._step_retrying(target)) > 0:
             moved += step
             if progress is not None:
                 progress(self.store.position(self.tracking_name), target)
         return moved
+
+    def _step_retrying(self, until: int, attempts: int = 8) -> int:
+        """A batch that lost its connection rolled back whole: run it again."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.step(until)
+            except (OperationalError, InterfaceError) as e:
+                if attempt == attempts:
+                    raise
+                logger.warning("view %s: %s; retrying", self.view.name, e)
+                time.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
         """Follows the log until ``stop`` is set; woken by ``wake`` or polling."""

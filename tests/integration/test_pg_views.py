@@ -17,7 +17,7 @@ from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.contact_history import ContactHistory
 from projections.runner import Runner
-from tests.services import drop_schema
+from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import run
 
 SCHEMA = "sfa_test_views"
@@ -92,3 +92,24 @@ class TestPgViews:
         assert seen[-1] == (25, 25)
         assert store.position("contact_history") == 25
         assert store.position("contact_history__rebuild") == 0
+
+
+def test_catch_up_survives_a_lost_connection(
+    postgres_url: str, engine: tuple[SalesApplication, PgViewStore]
+) -> None:
+    """Given a view store whose connections are killed once, catch-up still
+    reaches the head (the failed batch rolled back and ran again)."""
+    app, store = engine
+    for n in range(30):
+        register(app, n)
+    runner = Runner(ContactHistory(), store, app, batch_size=5)
+    runner.step()
+    with admin_cursor(postgres_url) as curs:
+        curs.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'sfa' AND datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+    assert runner.catch_up() > 0
+    assert store.position("contact_history") == 30
+    assert [row[0] for row in entries(store)] == list(range(1, 31))
