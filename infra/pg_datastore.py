@@ -82,8 +82,10 @@ class PgDatastore:
         pool_timeout: float = 30.0,
         connect_timeout: int = 5,
         poll_interval: float = 1.0,
+        application_name: str = "sfa",
     ) -> None:
         self.url = url
+        self.application_name = application_name
         self.schema = schema
         self.pool_timeout = pool_timeout
         self.connect_timeout = connect_timeout
@@ -99,7 +101,7 @@ class PgDatastore:
             conn = psycopg2.connect(
                 self.url,
                 connect_timeout=self.connect_timeout,
-                application_name="sfa",
+                application_name=self.application_name,
             )
         except psycopg2.Error as e:
             raise translate(e) from e

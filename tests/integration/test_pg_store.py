@@ -16,6 +16,7 @@ from infra.pg_recorders import PgApplicationRecorder
 from tests.services import admin_cursor, drop_schema, require_postgres
 
 SCHEMA = "sfa_test_store"
+APP_NAME = "sfa-test-store"  # only this test's connections are ever terminated
 EVENTS = f'"{SCHEMA}"."events"'
 
 
@@ -28,7 +29,9 @@ def url() -> str:
 
 @pytest.fixture
 def recorder(url: str) -> Iterator[PgApplicationRecorder]:
-    datastore = PgDatastore(url, schema=SCHEMA, poll_interval=0.2)
+    datastore = PgDatastore(
+        url, schema=SCHEMA, poll_interval=0.2, application_name=APP_NAME
+    )
     recorder = PgApplicationRecorder(datastore, events_table_name="events")
     recorder.create_table()
     yield recorder
@@ -47,10 +50,10 @@ def terminate_backends(url: str, query_like: str = "%") -> int:
     with admin_cursor(url) as curs:
         curs.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = 'sfa' AND pid <> pg_backend_pid()"
+            " WHERE application_name = %s AND pid <> pg_backend_pid()"
             " AND datname = current_database()"
             " AND query LIKE %s",
-            (query_like,),
+            (APP_NAME, query_like),
         )
         row = curs.fetchone()
     return int(row[0]) if row else 0
