@@ -51,6 +51,8 @@ LOGGED = event_class(Activity, "Logged")
 ACTIVITY_CHANGED = event_class(Activity, "DetailsChanged")
 OPENED = event_class(Opportunity, "Opened")
 CONVERTED = event_class(Lead, "Converted")
+ACTIVITY_ROW = ("contact_id", "account_id", "kind", "purpose", "department", "rep_id")
+ACTIVITY_COLUMNS = ("purpose", "department")  # what DetailsChanged may change
 
 
 def details(event: Any) -> str:
@@ -114,8 +116,10 @@ class ContactHistory(View):
         the timeline of the account the contact belonged to when planned)."""
         if contact_id is None:
             return None
-        row = step.one(
-            "SELECT account_id FROM {contacts} WHERE contact_id = %s", contact_id
+        row = step.lookup(
+            ("contacts", contact_id),
+            "SELECT account_id FROM {contacts} WHERE contact_id = %s",
+            contact_id,
         )
         return row[0] if row else None
 
@@ -129,6 +133,7 @@ class ContactHistory(View):
                 event.originator_id,
                 account_id,
             )
+            step.remember(("contacts", event.originator_id), (account_id,))
         elif isinstance(event, ACCOUNT_CHANGED):
             account_id = event.new
             step.execute(
@@ -136,34 +141,59 @@ class ContactHistory(View):
                 account_id,
                 event.originator_id,
             )
+            self.recache(step, ("contacts", event.originator_id), account_id=account_id)
         else:
             account_id = self.account_of(step, event.originator_id)
         self.entry(step, event, contact_id=event.originator_id, account_id=account_id)
 
+    @staticmethod
+    def recache(step: Step, key: tuple[str, UUID], **changed: Any) -> None:
+        """After an ``UPDATE`` of a helper row: the cached row with
+        ``changed``; if the batch knows no row, it asks the table next time."""
+        row = step.cached(key)
+        if row is None:
+            step.forget(key)
+            return
+        columns = ("account_id",) if key[0] != "activities" else ACTIVITY_ROW
+        values = dict(zip(columns, row, strict=True)) | changed
+        step.remember(key, tuple(values.values()))
+
+    def activity_created(self, step: Step, event: Any) -> None:
+        """Its helper row, cached as written: a creation event is the first
+        of its activity, so the row did not exist (``DO NOTHING`` is for
+        safety)."""
+        row = (
+            event.contact_id,
+            event.account_id or self.account_of(step, event.contact_id),
+            event.kind,
+            event.purpose,
+            event.department,
+            event.owner_id,
+        )
+        step.execute(
+            "INSERT INTO {activities} VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (activity_id) DO NOTHING",
+            event.originator_id,
+            *row,
+        )
+        step.remember(("activities", event.originator_id), row)
+
     @handles(*events_of(Activity))
     def activity_event(self, step: Step, event: Any) -> None:
+        key = ("activities", event.originator_id)
         if isinstance(event, PLANNED | LOGGED):
-            step.execute(
-                "INSERT INTO {activities} VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (activity_id) DO NOTHING",
-                event.originator_id,
-                event.contact_id,
-                event.account_id or self.account_of(step, event.contact_id),
-                event.kind,
-                event.purpose,
-                event.department,
-                event.owner_id,
-            )
+            self.activity_created(step, event)
         elif isinstance(event, ACTIVITY_CHANGED) and event.new:
-            for column in ("purpose", "department"):
-                if column in event.new:
-                    step.execute(
-                        f"UPDATE {{activities}} SET {column} = %s"
-                        " WHERE activity_id = %s",
-                        event.new[column],
-                        event.originator_id,
-                    )
-        row = step.one(
+            changed = {c: event.new[c] for c in ACTIVITY_COLUMNS if c in event.new}
+            for column, value in changed.items():
+                step.execute(
+                    f"UPDATE {{activities}} SET {column} = %s WHERE activity_id = %s",
+                    value,
+                    event.originator_id,
+                )
+            self.recache(step, key, **changed)
+        row = step.lookup(
+            key,
             "SELECT contact_id, account_id, kind, purpose, department, rep_id"
             " FROM {activities} WHERE activity_id = %s",
             event.originator_id,
@@ -191,7 +221,9 @@ class ContactHistory(View):
                 event.originator_id,
                 event.account_id,
             )
-        row = step.one(
+            step.remember(("opportunities", event.originator_id), (event.account_id,))
+        row = step.lookup(
+            ("opportunities", event.originator_id),
             "SELECT account_id FROM {opportunities} WHERE opportunity_id = %s",
             event.originator_id,
         )

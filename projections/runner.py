@@ -3,7 +3,8 @@
 What must hold:
 - Exactly once. Each batch reads the view's position inside its own
   transaction (locked, so two runners of one view take turns), applies the
-  events after it, and stores the new position with the rows. A crash at any
+  events after it (their writes buffered, ``Batch``, and flushed before the
+  position), and stores the new position with the rows. A crash at any
   moment leaves rows and position of the last committed batch.
 - Nothing skipped. The head is read before the batch; the log is gapless and
   numbered in commit order, so every event up to the head is visible.
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.utils import get_topic
 
-from projections.view import Cursor, Step, Tables, View
+from projections.view import Batch, Cursor, Step, Tables, View
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +95,12 @@ class Runner:
             if position >= head:
                 return 0
             notifications = self._page(position, head)
+            batch = Batch(cursor)
             for notification in notifications:
                 event = self.log.mapper.to_domain_event(notification)
-                self.view.apply(Step(cursor, self.tables, notification.id), event)
+                step = Step(cursor, self.tables, notification.id, batch)
+                self.view.apply(step, event)
+            batch.flush()  # every row written before the position, same txn
             full = len(notifications) == self.batch_size
             moved_to = notifications[-1].id if full else head
             self.store.save_position(cursor, self.tracking_name, moved_to)

@@ -9,19 +9,23 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from commands import contacts
 from commands.application import SalesApplication
+from domain.contact import Contact
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
-from projections.contact_history import ContactHistory
+from projections.contact_history import ContactHistory, events_of
 from projections.runner import Runner
+from projections.view import Batch, Step, handles
 from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import run
 
 SCHEMA = "sfa_test_views"
 VIEWS = "sfa_test_projections"
+APP_NAME = "sfa-test-views"  # only this test's connections are ever terminated
 
 
 @pytest.fixture
@@ -30,7 +34,7 @@ def engine(postgres_url: str) -> Iterator[tuple[SalesApplication, PgViewStore]]:
         drop_schema(postgres_url, schema)
     env = {**Settings(database_url=postgres_url).persistence_env()}
     app = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
+    datastore = PgDatastore(postgres_url, schema=VIEWS, application_name=APP_NAME)
     yield app, PgViewStore(datastore, schema=VIEWS)
     datastore.close()
     app.close()
@@ -107,9 +111,81 @@ def test_catch_up_survives_a_lost_connection(
     with admin_cursor(postgres_url) as curs:
         curs.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = 'sfa' AND datname = current_database()"
-            " AND pid <> pg_backend_pid()"
+            " WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (APP_NAME,),
         )
     assert runner.catch_up() > 0
     assert store.position("contact_history") == 30
     assert [row[0] for row in entries(store)] == list(range(1, 31))
+
+
+def test_buffered_writes_go_in_one_round_trip_with_the_next_read(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given writes with quotes and ``%`` in their values, they reach the
+    table in order, sent with the read that follows (one ``execute``)."""
+    _, store = engine
+    table = store.qualified("batch_probe")
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k INTEGER PRIMARY KEY, v TEXT)")
+        counted = Counting(cursor)
+        step = Step(counted, Probe(table), 1, Batch(counted))
+        step.execute("INSERT INTO {p} VALUES (%s, %s)", 1, "it's 100 %s %")
+        step.execute("UPDATE {p} SET v = v || %s WHERE k = %s", "; 'x'", 1)
+        step.execute("INSERT INTO {p} VALUES (%s, %s)", 2, "%(a)s")
+        row = step.one("SELECT string_agg(v, '|' ORDER BY k) FROM {p}")
+        assert counted.calls == 1
+        assert row == ("it's 100 %s %; 'x'|%(a)s",)
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def test_a_failing_buffered_write_rolls_the_batch_back(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given a view whose write fails only when the batch is flushed, the
+    batch commits nothing: no rows, no position."""
+    app, store = engine
+    for n in range(3):
+        register(app, n)
+
+    class Broken(ContactHistory):
+        name = "broken_history"
+
+        @handles(*events_of(Contact))
+        def contact_event(self, step: Step, event: Any) -> None:
+            super().contact_event(step, event)
+            if step.position == 3:
+                step.execute("INSERT INTO {entries} (position) VALUES (NULL)")
+
+    runner = Runner(Broken(), store, app)
+    with pytest.raises(IntegrityError):
+        runner.step()
+    assert store.position("broken_history") == 0
+    with store.transaction() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {store.qualified('broken_history_entries')}"
+        )
+        assert cursor.fetchone() == (0,)
+
+
+class Probe:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def sql(self, statement: str) -> str:
+        return statement.format(p=self.table)
+
+
+class Counting:
+    """A cursor that counts round trips (``execute`` calls)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.calls = 0
+        self.mogrify = cursor.mogrify
+        self.fetchone = cursor.fetchone
+        self.fetchall = cursor.fetchall
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.calls += 1
+        self.cursor.execute(sql, params)

@@ -1,0 +1,82 @@
+"""Step and Batch: writes wait for the next read or the end of the batch,
+in order; a view's cache serves lookups within a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from projections.view import Batch, Step
+
+
+class Names:
+    def sql(self, statement: str) -> str:
+        return statement.format(t="t")
+
+
+class Recorder:
+    """A cursor that records what it is sent (no ``mogrify``: one by one)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.sent.append((sql, tuple(params)))
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return ("row",)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [("row",)]
+
+
+def test_writes_wait_for_a_read_and_keep_their_order() -> None:
+    cursor = Recorder()
+    batch = Batch(cursor)
+    step = Step(cursor, Names(), 1, batch)
+    step.execute("INSERT INTO {t} VALUES (%s)", 1)
+    step.execute("UPDATE {t} SET a = %s", 2)
+    assert cursor.sent == []
+    assert step.one("SELECT a FROM {t}") == ("row",)
+    assert [s for s, _ in cursor.sent] == [
+        "INSERT INTO t VALUES (%s)",
+        "UPDATE t SET a = %s",
+        "SELECT a FROM t",
+    ]
+    step.execute("DELETE FROM {t}")
+    assert len(cursor.sent) == 3
+    batch.flush()
+    assert cursor.sent[-1] == ("DELETE FROM t", ())
+
+
+def test_a_select_through_execute_runs_at_once_and_cursor_flushes() -> None:
+    cursor = Recorder()
+    step = Step(cursor, Names(), 1, Batch(cursor))
+    step.execute("INSERT INTO {t} VALUES (%s)", 1)
+    step.execute("SELECT a FROM {t}")
+    assert len(cursor.sent) == 2
+    step.execute("INSERT INTO {t} VALUES (%s)", 2)
+    assert step.cursor.fetchall() == [("row",)]
+    assert len(cursor.sent) == 3
+
+
+def test_a_step_without_a_batch_sends_each_write_at_once() -> None:
+    cursor = Recorder()
+    Step(cursor, Names(), 1).execute("INSERT INTO {t} VALUES (%s)", 1)
+    assert cursor.sent == [("INSERT INTO t VALUES (%s)", (1,))]
+
+
+def test_lookup_is_cached_for_the_batch() -> None:
+    cursor = Recorder()
+    batch = Batch(cursor)
+    first = Step(cursor, Names(), 1, batch)
+    assert first.lookup("k", "SELECT a FROM {t}") == ("row",)
+    second = Step(cursor, Names(), 2, batch)
+    assert second.lookup("k", "SELECT a FROM {t}") == ("row",)
+    assert len(cursor.sent) == 1
+    second.remember("k", ("new",))
+    assert second.cached("k") == ("new",)
+    second.forget("k")
+    assert second.cached("k") is None
+    assert second.lookup("k", "SELECT a FROM {t}") == ("row",)
+    assert len(cursor.sent) == 2
