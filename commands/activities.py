@@ -25,7 +25,7 @@ from commands.base import (
     Command,
     Context,
     Outcome,
-    exists,
+    chosen_or_new,
     load_for_write,
     repeat_of_creation,
     require_write,
@@ -138,9 +138,9 @@ def follow_ups(
 
 
 def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
-    activity_id = cmd.id or uuid4()
+    activity_id, found = chosen_or_new(app, cmd.id)
     details = cmd.details(ctx.caller)
-    if (found := exists(app, activity_id)) is not None:
+    if found is not None:
         fields = {**details, "outcome": None}  # a logged activity is not a plan
         return repeat_of_creation(app, found, Activity, fields)
     require_write(ctx.caller, details["owner_id"], "an activity")
@@ -151,11 +151,11 @@ def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Out
 
 
 def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outcome:
-    activity_id = cmd.id or uuid4()
+    activity_id, found = chosen_or_new(app, cmd.id)
     details = cmd.details(ctx.caller)
     if cmd.completed_at is not None:
         details["completed_at"] = cmd.completed_at
-    if (found := exists(app, activity_id)) is not None:
+    if found is not None:
         return repeat_of_creation(app, found, Activity, details)
     require_write(ctx.caller, details["owner_id"], "an activity")
     details.setdefault("completed_at", datetime.now(UTC))

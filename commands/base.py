@@ -151,6 +151,18 @@ def exists(app: SalesApplication, aggregate_id: UUID) -> Aggregate | None:
     return found
 
 
+def chosen_or_new(
+    app: SalesApplication, chosen_id: UUID | None
+) -> tuple[UUID, Aggregate | None]:
+    """The id of a record a create makes, and the record it already names.
+    A client-chosen id is looked up (a repeat of the create, or a reused id);
+    a fresh ``uuid4`` names nothing yet, so it is not looked up (one round
+    trip fewer)."""
+    if chosen_id is None:
+        return uuid4(), None
+    return chosen_id, exists(app, chosen_id)
+
+
 def referenced(app: SalesApplication, cls: type[A], id: UUID, rule: str) -> A:
     """A record a command names in its body: missing is a 422 (``rule``), not
     a 404."""

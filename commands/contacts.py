@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field
 
@@ -12,7 +12,7 @@ from commands.base import (
     Command,
     Context,
     Outcome,
-    exists,
+    chosen_or_new,
     load_for_write,
     repeat_of_creation,
     require_write,
@@ -66,8 +66,8 @@ class SetContactConsent(Command):
 def register_contact(
     app: SalesApplication, cmd: RegisterContact, ctx: Context
 ) -> Outcome:
-    contact_id = cmd.id or uuid4()
-    if (found := exists(app, contact_id)) is not None:
+    contact_id, found = chosen_or_new(app, cmd.id)
+    if found is not None:
         return repeat_of_creation(app, found, Contact, cmd.registration())
     require_write(ctx.caller, cmd.owner_id, "a contact")
     ensure_active_rep(app, cmd.owner_id)

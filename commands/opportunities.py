@@ -26,7 +26,7 @@ from commands.base import (
     Command,
     Context,
     Outcome,
-    exists,
+    chosen_or_new,
     load_for_write,
     referenced,
     repeat_of_creation,
@@ -140,8 +140,8 @@ def check_contact(
 def open_opportunity(
     app: SalesApplication, cmd: OpenOpportunity, ctx: Context
 ) -> Outcome:
-    opportunity_id = cmd.id or uuid4()
-    if (found := exists(app, opportunity_id)) is not None:
+    opportunity_id, found = chosen_or_new(app, cmd.id)
+    if found is not None:
         given = {"pipeline_id": cmd.pipeline_id, "stage": cmd.stage}
         fields = {**cmd.opening(), **{k: v for k, v in given.items() if v}}
         return repeat_of_creation(app, found, Opportunity, fields)

@@ -70,7 +70,9 @@ def assign_owner(
 @router.post(ONE + "/stage", response_model=Out, responses=WRITE_ERRORS)
 def advance_stage(opportunity_id: UUID, body: StageIn, w: WriteDep) -> JSONResponse:
     """Move an open deal to a stage of its pipeline (forwards or back)."""
-    command = cmd.AdvanceStage(opportunity_id=opportunity_id, stage=body.stage)
+    command = cmd.AdvanceStage.model_construct(  # body.stage is a valid StageKey
+        opportunity_id=opportunity_id, stage=body.stage
+    )
     return w.run(cmd.advance_stage, command, Out.of)
 
 
