@@ -24,9 +24,11 @@ from commands.base import (
     Caller,
     Command,
     Context,
+    Loaded,
     Outcome,
     chosen_or_new,
     load_for_write,
+    load_many,
     repeat_of_creation,
     require_write,
     save,
@@ -137,6 +139,12 @@ def follow_ups(
     return [plan_follow_up(app, ctx, origin, spec.scheduled_at, spec.overrides())]
 
 
+def _customer_and_owner(app: SalesApplication, activity: Activity) -> Loaded:
+    """The owner, contact and account a new activity names, read together."""
+    ids = (activity.owner_id, activity.contact_id, activity.account_id)
+    return load_many(app, ids)
+
+
 def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
     activity_id, found = chosen_or_new(app, cmd.id)
     details = cmd.details(ctx.caller)
@@ -145,8 +153,9 @@ def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Out
         return repeat_of_creation(app, found, Activity, fields)
     require_write(ctx.caller, details["owner_id"], "an activity")
     activity = Activity.plan(activity_id, **details)
-    ensure_active_rep(app, activity.owner_id)
-    check_customer(app, activity, outreach=True)
+    loaded = _customer_and_owner(app, activity)
+    ensure_active_rep(app, activity.owner_id, loaded=loaded)
+    check_customer(app, activity, outreach=True, loaded=loaded)
     return save(app, ctx, activity, created=True)
 
 
@@ -161,8 +170,9 @@ def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outco
     details.setdefault("completed_at", datetime.now(UTC))
     follow_up_id = _new_id(cmd.follow_up)
     activity = Activity.log(activity_id, follow_up_id=follow_up_id, **details)
-    ensure_active_rep(app, activity.owner_id)
-    check_customer(app, activity, outreach=False)
+    loaded = _customer_and_owner(app, activity)
+    ensure_active_rep(app, activity.owner_id, loaded=loaded)
+    check_customer(app, activity, outreach=False, loaded=loaded)
     more = follow_ups(app, ctx, activity, cmd.follow_up)
     return save(app, ctx, activity, *more, created=True)
 

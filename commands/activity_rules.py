@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from commands.application import SalesApplication
-from commands.base import Context, ensure_unused, referenced, require_write
+from commands.base import Context, Loaded, ensure_unused, referenced, require_write
 from commands.reps import ensure_active_rep
 from domain.account import Account
 from domain.activity import Activity
@@ -25,11 +25,17 @@ from domain.contact import Contact
 
 
 def check_customer(
-    app: SalesApplication, activity: Activity, *, outreach: bool
+    app: SalesApplication,
+    activity: Activity,
+    *,
+    outreach: bool,
+    loaded: Loaded | None = None,
 ) -> None:
-    """The contact and account an activity names exist and agree."""
+    """The contact and account an activity names exist and agree; records
+    read ahead in ``loaded`` (``commands.base.load_many``) are not read again."""
     if activity.contact_id is not None:
-        contact = referenced(app, Contact, activity.contact_id, "unknown_contact")
+        contact_id = activity.contact_id
+        contact = referenced(app, Contact, contact_id, "unknown_contact", loaded)
         msg = "the contact asked not to be contacted"
         check(not (outreach and contact.do_not_contact), "contact_do_not_contact", msg)
         filed = (contact.account_id, activity.account_id)
@@ -37,7 +43,7 @@ def check_customer(
         agree = None in filed or filed[0] == filed[1]
         check(agree, "contact_of_another_account", msg)
     if activity.account_id is not None:
-        referenced(app, Account, activity.account_id, "unknown_account")
+        referenced(app, Account, activity.account_id, "unknown_account", loaded)
 
 
 def plan_follow_up(

@@ -11,17 +11,17 @@ What must hold:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from pydantic import BaseModel, ConfigDict
 
-from commands.application import SalesApplication
+from commands.application import SalesApplication, project
 from domain.base import Actor, DomainError, RuleBroken, acting_as
 
 
@@ -114,13 +114,49 @@ class IdempotencyStore(Protocol):
     def select_idempotency(self, key: str) -> dict[str, Any] | None: ...
 
 
-def load(app: SalesApplication, cls: type[A], aggregate_id: UUID, ctx: Context) -> A:
-    """The current aggregate; ``NotFound`` if absent or of another kind;
-    ``StaleVersion`` if the caller expected another version."""
-    try:
-        aggregate: Aggregate = app.repository.get(aggregate_id)
-    except AggregateNotFoundError:
-        raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}") from None
+class ManyStore(Protocol):
+    """A recorder that reads the events of several aggregates at once."""
+
+    def select_events_many(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[StoredEvent]]: ...
+
+
+Loaded = Mapping[UUID, Aggregate | None]
+"""Records read ahead by ``load_many``: ``None`` for an id that names none."""
+
+
+def load_many(
+    app: SalesApplication, ids: Iterable[UUID | None]
+) -> dict[UUID, Aggregate | None]:
+    """The current record of each id (``None`` ids are skipped; an id that
+    names no record maps to ``None``, as ``exists`` answers), in one round
+    trip when the recorder has ``select_events_many`` and the repository
+    neither caches nor snapshots; otherwise one ``exists`` per id."""
+    wanted = list(dict.fromkeys(i for i in ids if i is not None))
+    recorder = app.recorder
+    direct = app.snapshots is None and app.repository.cache is None
+    if len(wanted) < 2 or not direct or not hasattr(recorder, "select_events_many"):
+        return {i: exists(app, i) for i in wanted}
+    stored = cast(ManyStore, recorder).select_events_many(wanted)
+    to_event = app.mapper.to_domain_event
+    found: dict[UUID, Aggregate | None] = dict.fromkeys(wanted)
+    for aggregate_id, events in stored.items():
+        found[aggregate_id] = project(None, (to_event(e) for e in events))
+    return found
+
+
+def load(
+    app: SalesApplication,
+    cls: type[A],
+    aggregate_id: UUID,
+    ctx: Context,
+    loaded: Loaded | None = None,
+) -> A:
+    """The current aggregate (from ``loaded`` if read ahead there); ``NotFound``
+    if absent or of another kind; ``StaleVersion`` if the caller expected
+    another version."""
+    aggregate = exists(app, aggregate_id, loaded)
     if not isinstance(aggregate, cls):
         raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}")
     expected = ctx.expected_version
@@ -131,19 +167,29 @@ def load(app: SalesApplication, cls: type[A], aggregate_id: UUID, ctx: Context) 
 
 
 def load_for_write(
-    app: SalesApplication, cls: type[W], aggregate_id: UUID, ctx: Context, what: str
+    app: SalesApplication,
+    cls: type[W],
+    aggregate_id: UUID,
+    ctx: Context,
+    what: str,
+    loaded: Loaded | None = None,
 ) -> W:
     """``load``, then ``Forbidden`` unless the caller may change records of
     the record's owner (``require_write``); ``what`` (``"a lead"``) names the
     record in the refusal. For aggregates without an owner, ``load``."""
     # ``cls`` is an aggregate with an owner; typing has no "and" to say so.
-    found = load(app, cast("type[Aggregate]", cls), aggregate_id, ctx)
+    found = load(app, cast("type[Aggregate]", cls), aggregate_id, ctx, loaded)
     aggregate = cast(W, found)
     require_write(ctx.caller, aggregate.owner_id, what)
     return aggregate
 
 
-def exists(app: SalesApplication, aggregate_id: UUID) -> Aggregate | None:
+def exists(
+    app: SalesApplication, aggregate_id: UUID, loaded: Loaded | None = None
+) -> Aggregate | None:
+    """The current record, or ``None``; from ``loaded`` if read ahead there."""
+    if loaded is not None and aggregate_id in loaded:
+        return loaded[aggregate_id]
     try:
         found: Aggregate = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
@@ -163,10 +209,16 @@ def chosen_or_new(
     return chosen_id, exists(app, chosen_id)
 
 
-def referenced(app: SalesApplication, cls: type[A], id: UUID, rule: str) -> A:
+def referenced(
+    app: SalesApplication,
+    cls: type[A],
+    id: UUID,
+    rule: str,
+    loaded: Loaded | None = None,
+) -> A:
     """A record a command names in its body: missing is a 422 (``rule``), not
     a 404."""
-    found = exists(app, id)
+    found = exists(app, id, loaded)
     if not isinstance(found, cls):
         raise RuleBroken(f"no {cls.__name__.lower()} {id}", rule=rule)
     return found

@@ -25,9 +25,11 @@ from commands.application import SalesApplication
 from commands.base import (
     Command,
     Context,
+    Loaded,
     Outcome,
     chosen_or_new,
     load_for_write,
+    load_many,
     referenced,
     repeat_of_creation,
     require_write,
@@ -155,12 +157,32 @@ def open_opportunity(
     return save(app, ctx, opportunity, created=True)
 
 
-def _load(app: SalesApplication, opportunity_id: UUID, ctx: Context) -> Opportunity:
-    return load_for_write(app, Opportunity, opportunity_id, ctx, "an opportunity")
+def _load(
+    app: SalesApplication,
+    opportunity_id: UUID,
+    ctx: Context,
+    loaded: Loaded | None = None,
+) -> Opportunity:
+    what = "an opportunity"
+    return load_for_write(app, Opportunity, opportunity_id, ctx, what, loaded)
 
 
-def _pipeline_of(app: SalesApplication, opportunity: Opportunity) -> Pipeline:
-    return referenced(app, Pipeline, opportunity.pipeline_id, "unknown_pipeline")
+def _pipeline_of(
+    app: SalesApplication, opportunity: Opportunity, loaded: Loaded | None = None
+) -> Pipeline:
+    pipeline_id = opportunity.pipeline_id
+    return referenced(app, Pipeline, pipeline_id, "unknown_pipeline", loaded)
+
+
+def _with_pipeline(
+    app: SalesApplication, opportunity_id: UUID, ctx: Context
+) -> tuple[Opportunity, Pipeline]:
+    """The opportunity and its pipeline. Most deals are in the default
+    pipeline, so it is read with the opportunity (one round trip); another
+    pipeline is read after."""
+    loaded = load_many(app, (opportunity_id, DEFAULT_PIPELINE_ID))
+    opportunity = _load(app, opportunity_id, ctx, loaded)
+    return opportunity, _pipeline_of(app, opportunity, loaded)
 
 
 def change_opportunity_details(
@@ -194,8 +216,8 @@ def assign_opportunity_owner(
 
 
 def advance_stage(app: SalesApplication, cmd: AdvanceStage, ctx: Context) -> Outcome:
-    opportunity = _load(app, cmd.opportunity_id, ctx)
-    opportunity.move_to(_pipeline_of(app, opportunity), cmd.stage)
+    opportunity, pipeline = _with_pipeline(app, cmd.opportunity_id, ctx)
+    opportunity.move_to(pipeline, cmd.stage)
     return save(app, ctx, opportunity)
 
 
@@ -218,8 +240,8 @@ def lose_opportunity(
 def reopen_opportunity(
     app: SalesApplication, cmd: ReopenOpportunity, ctx: Context
 ) -> Outcome:
-    opportunity = _load(app, cmd.opportunity_id, ctx)
-    opportunity.reopen(_pipeline_of(app, opportunity), cmd.stage)
+    opportunity, pipeline = _with_pipeline(app, cmd.opportunity_id, ctx)
+    opportunity.reopen(pipeline, cmd.stage)
     return save(app, ctx, opportunity)
 
 

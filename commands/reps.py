@@ -23,6 +23,7 @@ from commands.base import (
     Command,
     Context,
     Forbidden,
+    Loaded,
     Outcome,
     exists,
     load,
@@ -35,18 +36,27 @@ from domain.rep import Rep, Team
 
 
 def ensure_active_rep(
-    app: SalesApplication, rep_id: UUID | None, role: str = "owner"
+    app: SalesApplication,
+    rep_id: UUID | None,
+    role: str = "owner",
+    loaded: Loaded | None = None,
 ) -> Rep | None:
     """The rep named as ``role`` (``owner``, ``manager``, ``member``, ...),
     which must exist and be active; ``None`` (nobody) is always accepted.
-    Other handlers (contacts, opportunities) call this for their owners."""
-    return None if rep_id is None else active_rep(app, rep_id, role)
+    Other handlers (contacts, opportunities) call this for their owners;
+    ``loaded`` holds records already read (``commands.base.load_many``)."""
+    return None if rep_id is None else active_rep(app, rep_id, role, loaded)
 
 
-def active_rep(app: SalesApplication, rep_id: UUID, role: str = "owner") -> Rep:
+def active_rep(
+    app: SalesApplication,
+    rep_id: UUID,
+    role: str = "owner",
+    loaded: Loaded | None = None,
+) -> Rep:
     """The rep ``rep_id``; ``RuleBroken("<role>_must_be_active_rep")`` (a 422)
     unless it exists and is active."""
-    found = exists(app, rep_id)
+    found = exists(app, rep_id, loaded)
     if not isinstance(found, Rep) or not found.active:
         msg = f"the {role} must be an active rep; {rep_id} is not"
         raise RuleBroken(msg, rule=f"{role}_must_be_active_rep")

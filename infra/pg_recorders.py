@@ -147,6 +147,31 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
             for version, topic, state in rows
         ]
 
+    @retry_on_disconnect()
+    def select_events_many(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[es.StoredEvent]]:
+        """The events of several aggregates in one round trip, each list in
+        version order, keyed by the ids asked for; an id without events is
+        absent from the result."""
+        if not originator_ids:
+            return {}
+        asked = {UUID(str(i)): i for i in originator_ids}
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table} WHERE originator_id = ANY(%s::uuid[]) "
+                "ORDER BY originator_id, originator_version",
+                (list(asked),),
+            )
+            rows = curs.fetchall()
+        result: dict[UUID, list[es.StoredEvent]] = {}
+        for row_id, version, topic, state in rows:
+            originator_id = asked[UUID(str(row_id))]
+            stored = es.StoredEvent(originator_id, version, topic, bytes(state))
+            result.setdefault(originator_id, []).append(stored)
+        return result
+
 
 @dataclass(frozen=True)
 class _Write:
