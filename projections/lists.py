@@ -20,6 +20,7 @@ from uuid import UUID
 
 from projections.lists_rows import (
     AT_ACCOUNT,
+    CACHED,
     CREATED,
     DERIVED_FROM,
     KEYS,
@@ -37,38 +38,64 @@ def _customer(step: Step, values: dict[str, Any]) -> None:
     """An activity's contact name (and the contact's account, if it names no
     account); the company and territory of the account a row is at."""
     if "kind" in values and values.get("contact_id"):
-        row = step.one(
-            "SELECT given_name, family_name, account_id FROM {contacts}"
-            " WHERE contact_id = %s",
-            values["contact_id"],
+        row = known(step, "contacts", values["contact_id"])
+        values["contact_name"] = (
+            f"{row['given_name']} {row['family_name']}" if row else None
         )
-        values["contact_name"] = f"{row[0]} {row[1]}" if row else None
         if values.get("account_id") is None and row:
-            values["account_id"] = row[2]
+            values["account_id"] = row["account_id"]
     if "account_id" in values:
-        row = step.one(
-            "SELECT name, territory FROM {accounts} WHERE account_id = %s",
-            values["account_id"],
+        account = known(step, "accounts", values["account_id"])
+        values["company"], values["territory"] = (
+            (account["name"], account["territory"]) if account else (None, None)
         )
-        values["company"], values["territory"] = row or (None, None)
+
+
+def _key(table: str, record_id: Any) -> tuple[str, str, str]:
+    """The batch cache's key of a row (ids as text: stores return either)."""
+    return ("lists", table, str(record_id))
+
+
+def known(step: Step, table: str, record_id: Any) -> dict[str, Any] | None:
+    """The ``CACHED`` columns of a row: as this batch wrote them, else read."""
+    if record_id is None:
+        return None
+    row = step.lookup(
+        _key(table, record_id),
+        f"SELECT {', '.join(CACHED[table])} FROM {{{table}}} WHERE {KEYS[table]} = %s",
+        record_id,
+    )
+    return None if row is None else dict(zip(CACHED[table], row, strict=True))
+
+
+def keep(step: Step, table: str, record_id: Any, row: dict[str, Any]) -> None:
+    """Caches a row's ``CACHED`` columns as the database now has them."""
+    cached = tuple(stored(row.get(c)) for c in CACHED[table])
+    step.remember(_key(table, record_id), cached)
+
+
+def rederive(step: Step, table: str, record_id: Any, row: dict[str, Any]) -> None:
+    """Writes ``search_text`` and ``sort_name`` of a row with these values."""
+    new = derived(table, row)
+    sets = ", ".join(f"{c} = %s" for c in new)
+    step.execute(
+        f"UPDATE {{{table}}} SET {sets} WHERE {KEYS[table]} = %s",
+        *new.values(),
+        record_id,
+    )
+    keep(step, table, record_id, row | new)
 
 
 def refresh(step: Step, table: str, column: str, value: Any) -> None:
-    """Recomputes ``search_text`` and ``sort_name`` where ``column = value``."""
-    names = sorted(DERIVED_FROM[table])
+    """Recomputes ``search_text`` and ``sort_name`` where ``column = value``
+    (every such row is read, so each is cached again as it now is)."""
     step.execute(
-        f"SELECT {KEYS[table]}, {', '.join(names)} FROM {{{table}}}"
+        f"SELECT {KEYS[table]}, {', '.join(CACHED[table])} FROM {{{table}}}"
         f" WHERE {column} = %s",
         value,
     )
     for key, *row in step.cursor.fetchall():
-        new = derived(table, dict(zip(names, row, strict=True)))
-        sets = ", ".join(f"{c} = %s" for c in new)
-        step.execute(
-            f"UPDATE {{{table}}} SET {sets} WHERE {KEYS[table]} = %s",
-            *new.values(),
-            key,
-        )
+        rederive(step, table, key, dict(zip(CACHED[table], row, strict=True)))
 
 
 # The search index on PostgreSQL: pg_trgm may live in any schema, so its
@@ -149,6 +176,7 @@ class Lists(View):
             f" ON CONFLICT ({KEYS[table]}) DO NOTHING",
             *map(stored, values.values()),
         )
+        keep(step, table, event.originator_id, values)  # a creation: a new row
 
     def update(
         self, step: Step, table: str, event: Any, values: dict[str, Any]
@@ -164,8 +192,13 @@ class Lists(View):
             *map(stored, values.values()),
             event.originator_id,
         )
-        if changed:
-            refresh(step, table, KEYS[table], event.originator_id)
+        cached = step.cached(_key(table, event.originator_id))
+        if cached is not None:
+            old = dict(zip(CACHED[table], cached, strict=True))
+            keep(step, table, event.originator_id, old | values)
+        row = known(step, table, event.originator_id) if changed else None
+        if row is not None:
+            rederive(step, table, event.originator_id, row)
 
     def contact_renamed(
         self, step: Step, contact_id: UUID, values: dict[str, Any]
@@ -181,14 +214,13 @@ class Lists(View):
         """Rows at the account take its name and territory (also when it is
         opened: a lead's conversion records its contact first); ``named``: the
         name, which they are searched by, changed."""
-        row = step.one(
-            "SELECT name, territory FROM {accounts} WHERE account_id = %s", account_id
-        )
+        row = known(step, "accounts", account_id)
+        at = (row["name"], row["territory"]) if row else (None, None)
         for table in AT_ACCOUNT:
             step.execute(
                 f"UPDATE {{{table}}} SET company = %s, territory = %s"
                 " WHERE account_id = %s",
-                *(row or (None, None)),
+                *at,
                 account_id,
             )
             if named:

@@ -77,6 +77,12 @@ SORT_NAME = {
 }
 DERIVED_FROM = {t: {*SEARCHED[t], *SORT_NAME.get(t, ())} for t in TABLES}
 AT_ACCOUNT = ("contacts", "opportunities", "activities")
+# What the batch cache keeps of a row: what its search_text and sort_name are
+# made of, and what other rows take from it (an account's territory, a
+# contact's account). Not the territory of a row at an account: that changes
+# with its account's, without the row being read.
+_TAKEN = {"accounts": {"territory"}, "contacts": {"account_id"}}
+CACHED = {t: tuple(sorted(DERIVED_FROM[t] | _TAKEN.get(t, set()))) for t in TABLES}
 RENAMED = {"company_name": "company"}  # a lead's field -> its column
 NEW_GOES_TO = {
     "Renamed": "name",
