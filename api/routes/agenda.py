@@ -15,11 +15,12 @@ from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.reads import wait_for_position
 from api.schemas.agenda import AgendaOut, ItemOut
 from commands.base import NotFound, exists
 from domain.rep import Rep
@@ -83,13 +84,6 @@ class AgendaQuery:
         return Day(self.date or dt.datetime.now(where).date(), where)
 
 
-def wait_for_view(container: ContainerDep, wanted: int | None) -> None:
-    host = container.projections
-    if wanted and not host.wait_for(VIEW, wanted, WAIT_SECONDS):
-        detail = f"the agenda view has not yet applied position {wanted}"
-        raise HTTPException(503, detail, {"Retry-After": "1"})
-
-
 @router.get(
     "/reps/{rep_id}/agenda", response_model=AgendaOut, responses={404: {}, 503: {}}
 )
@@ -106,7 +100,7 @@ def rep_agenda(
     why it is there (`reason`) and links its record."""
     if not isinstance(exists(container.app, rep_id), Rep):
         raise NotFound(f"no rep {rep_id}")
-    wait_for_view(container, query.min_position)
+    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
     day, store = query.day(), container.projections.store
     with store.transaction() as cursor:
         found = agenda(

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.reads import wait_for_position
 from api.schemas.history import EntryOut, HistoryOut
 from projections.contact_history import ContactHistory, timeline
 
@@ -58,12 +59,8 @@ def history(
     record_id: UUID,
     query: HistoryQuery,
 ) -> HistoryOut:
-    host = container.projections
-    wanted = query.min_position
-    if wanted and not host.wait_for(VIEW, wanted, WAIT_SECONDS):
-        detail = f"the history view has not yet applied position {wanted}"
-        raise HTTPException(503, detail, {"Retry-After": "1"})
-    store = host.store
+    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    store = container.projections.store
     with store.transaction() as cursor:
         rows = timeline(
             cursor,

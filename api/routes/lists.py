@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.exceptions import RequestValidationError
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.reads import wait_for_position
 from api.schemas.list_items import (
     AccountItem,
     ActivityItem,
@@ -59,12 +60,8 @@ def listing(
     container: ContainerDep, table: str, query: ListQuery, item: type[T]
 ) -> ListPage[T]:
     after = _after(query)
-    host = container.projections
-    wanted = query.min_position
-    if wanted and not host.wait_for(VIEW, wanted, WAIT_SECONDS):
-        detail = f"the lists view has not yet applied position {wanted}"
-        raise HTTPException(503, detail, {"Retry-After": "1"})
-    store = host.store
+    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    store = container.projections.store
     position = store.position(VIEW)  # the rows read below are at least this new
     with store.transaction() as cursor:
         page = select_page(
