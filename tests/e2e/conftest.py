@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -58,3 +59,18 @@ def reps(engine: Engine) -> Engine:
         command = RegisterRep(id=rep_id, name=name, email=f"{name.lower()}@sfa.dev")
         execute(register_rep, engine.container.app, command, admin)
     return engine
+
+
+@pytest.fixture
+def running(reps: Engine) -> Iterator[Engine]:
+    """The engine with its views following the log."""
+    reps.container.projections.start()
+    yield reps
+    reps.container.projections.stop()
+
+
+def post(engine: Engine, path: str, body: dict[str, Any]) -> Any:
+    """A write as the rep that must succeed; its body."""
+    answer = engine.client.post(path, json=body, headers=auth("rep"))
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()

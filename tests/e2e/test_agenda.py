@@ -3,7 +3,6 @@ writes, read-your-writes through ``min_position``, and the refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -12,23 +11,10 @@ import pytest
 
 from api.routes import agenda
 from commands.pipelines import ensure_default_pipeline
-from tests.e2e.conftest import REP_ID, Engine, auth
+from tests.e2e.conftest import REP_ID, Engine, auth, post
 
 DAY = "2030-03-15"
 PATH = f"/reps/{REP_ID}/agenda"
-
-
-@pytest.fixture
-def running(reps: Engine) -> Iterator[Engine]:
-    reps.container.projections.start()
-    yield reps
-    reps.container.projections.stop()
-
-
-def post(engine: Engine, path: str, body: dict[str, Any]) -> Any:
-    answer = engine.client.post(path, json=body, headers=auth("rep"))
-    assert answer.status_code in (200, 201), answer.text
-    return answer.json()
 
 
 def read(engine: Engine, role: str = "rep", **query: Any) -> Any:

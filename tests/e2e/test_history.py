@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from api.routes import history
-from tests.e2e.conftest import Engine, auth
+from tests.e2e.conftest import Engine, auth, post
 
 SOON = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-
-
-@pytest.fixture
-def running(reps: Engine) -> Iterator[Engine]:
-    reps.container.projections.start()
-    yield reps
-    reps.container.projections.stop()
-
-
-def post(engine: Engine, path: str, body: dict[str, Any]) -> Any:
-    answer = engine.client.post(path, json=body, headers=auth("rep"))
-    assert answer.status_code in (200, 201), answer.text
-    return answer.json()
 
 
 def timeline(engine: Engine, path: str, **query: Any) -> Any:

@@ -14,7 +14,7 @@ from api.main import create_app
 from api.routes import lists
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
-from tests.e2e.conftest import REP_ID, TOKENS, Engine, auth
+from tests.e2e.conftest import REP_ID, TOKENS, Engine, auth, post
 
 SOON = "2030-01-07T09:00:00+00:00"
 
@@ -27,19 +27,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     api = create_app(lambda: container)
     with TestClient(api) as client:
         yield Engine(client, container)
-
-
-@pytest.fixture
-def running(reps: Engine) -> Iterator[Engine]:
-    reps.container.projections.start()
-    yield reps
-    reps.container.projections.stop()
-
-
-def post(engine: Engine, path: str, body: dict[str, Any]) -> Any:
-    answer = engine.client.post(path, json=body, headers=auth("rep"))
-    assert answer.status_code in (200, 201), answer.text
-    return answer.json()
 
 
 def listed(engine: Engine, path: str, **query: Any) -> Any:
