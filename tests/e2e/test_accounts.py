@@ -11,24 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
+from tests.strategies import json_values
 from tests.unit.helpers import event_names, events_of
 
 ACME = {"name": "Acme", "web_domain": "https://www.ACME.com/about"}
 READ_ONLY = ("analyst", "auditor")
 ROLES = ("rep", "other-rep", "manager", "analyst", "auditor", "service", "admin")
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=10), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 
 
 def bodies(*fields: str) -> st.SearchStrategy[Any]:

@@ -18,6 +18,7 @@ from api.schemas.activities import (
     CompleteIn,
 )
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
+from tests.strategies import json_values
 from tests.unit.helpers import event_names
 
 AT = "2030-05-06T09:30:00+02:00"
@@ -254,18 +255,6 @@ class TestWhoMayDoWhat:
         assert reps.head() == 6
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=10), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 near_misses = st.sampled_from(
     [
         AT,

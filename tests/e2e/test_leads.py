@@ -20,6 +20,7 @@ from api.schemas.leads import (
 )
 from commands.pipelines import ensure_default_pipeline
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
+from tests.strategies import json_values
 from tests.unit.helpers import event_names, events_of
 
 BOUGHT = {
@@ -372,18 +373,6 @@ class TestWhoMayDoWhat:
         assert reps.head() == 6
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=10), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 MISSES: list[Any] = ["", " ", "a@b.io", "+1 415 555 0100", "acme.com", -1, 101]
 MISSES += [10**30, "NaN", "1e400", str(uuid4()), str(REP_ID), "purchased_list"]
 near_misses = st.sampled_from(MISSES)

@@ -15,6 +15,7 @@ from commands import accounts, reps
 from commands.base import Caller, Context, execute
 from commands.pipelines import ensure_default_pipeline
 from tests.e2e.conftest import OTHER_REP_ID, REP_ID, Engine, auth
+from tests.strategies import json_values
 from tests.unit.helpers import event_names, events_of
 
 ADMIN = Context(Caller("setup", frozenset({"admin"})))
@@ -282,18 +283,6 @@ class TestWhoMayDoWhat:
             assert moved.status_code == (200 if role != "manager" else 403), role
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
 FIELDS = [
     "account_id",
     "name",
