@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.opportunity import Opportunity
-from projections.contact_history import event_class
+from projections.events import event_class
 from projections.view import Step, View, handles
 
 REGISTERED = event_class(Contact, "Registered")

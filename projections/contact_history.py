@@ -14,34 +14,17 @@ import json
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from domain.account import Account
 from domain.activity import Activity
 from domain.base import public_type
 from domain.contact import Contact
 from domain.lead import Lead
 from domain.opportunity import Opportunity
+from projections.events import event_class, events_of
 from projections.view import Step, View, handles
 
 _META = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _META |= {"actor", "correlation_id", "causation_id"}
-
-
-def events_of(aggregate: type[Aggregate]) -> tuple[type, ...]:
-    """Every event class declared on an aggregate class."""
-    return tuple(
-        value
-        for value in vars(aggregate).values()
-        if isinstance(value, type) and issubclass(value, Aggregate.Event)
-    )
-
-
-def event_class(aggregate: type[Aggregate], name: str) -> type[Any]:
-    """An event class the library made from an ``@event("Name")`` method."""
-    found = vars(aggregate)[name]
-    assert isinstance(found, type)
-    return found
 
 
 REGISTERED = event_class(Contact, "Registered")
@@ -238,49 +221,3 @@ class ContactHistory(View):
         self.entry(
             step, event, contact_id=event.contact_id, account_id=event.account_id
         )
-
-
-FILTERS = {
-    "record_type": "record_type = %s",
-    "kind": "activity_kind = %s",
-    "purpose": "purpose = %s",
-    "department": "department = %s",
-    "rep_id": "rep_id = %s",
-    "since": "occurred_at >= %s",
-    "until": "occurred_at < %s",
-}
-
-
-def timeline(
-    cursor: Any,
-    tables: Any,
-    *,
-    of: str,
-    record_id: UUID,
-    before: int | None = None,
-    limit: int = 50,
-    **filters: Any,
-) -> list[tuple[Any, ...]]:
-    """Entries of one contact's (``of="contact_id"``) or account's timeline,
-    newest first, positions below ``before``, narrowed by ``FILTERS``."""
-    assert of in ("contact_id", "account_id")
-    where = [f"{of} = %s"]
-    params: list[Any] = [record_id]
-    if before is not None:
-        where.append("position < %s")
-        params.append(before)
-    for name, value in filters.items():
-        if value is not None:
-            where.append(FILTERS[name])
-            params.append(value)
-    cursor.execute(
-        tables.sql(
-            "SELECT position, occurred_at, contact_id, account_id, record_type,"
-            " record_id, event_type, activity_kind, purpose, department, rep_id,"
-            " actor, details FROM {entries} WHERE "
-            + " AND ".join(where)
-            + " ORDER BY position DESC LIMIT %s"
-        ),
-        [*params, limit],
-    )
-    return list(cursor.fetchall())

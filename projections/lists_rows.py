@@ -25,7 +25,7 @@ from domain.activity import CANCELLED, COMPLETED, PLANNED, Activity
 from domain.contact import Contact
 from domain.lead import CONVERTED, DISQUALIFIED, NEW, QUALIFIED, WORKING, Lead
 from domain.opportunity import LOST, OPEN, WON, Opportunity
-from projections.contact_history import event_class, events_of
+from projections.events import event_class, events_of
 
 _ROW = (
     "version INTEGER NOT NULL, created_at TIMESTAMPTZ NOT NULL,"

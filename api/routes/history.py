@@ -17,7 +17,8 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.history import EntryOut, HistoryOut
-from projections.contact_history import ContactHistory, timeline
+from projections.contact_history import ContactHistory
+from projections.contact_history_query import timeline
 
 router = APIRouter(tags=["history"])
 VIEW = ContactHistory.name

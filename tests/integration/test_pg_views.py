@@ -17,7 +17,8 @@ from domain.contact import Contact
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
-from projections.contact_history import ContactHistory, events_of
+from projections.contact_history import ContactHistory
+from projections.events import events_of
 from projections.runner import Runner
 from projections.view import Batch, Step, handles
 from tests.services import admin_cursor, drop_schema
