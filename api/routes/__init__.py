@@ -9,13 +9,17 @@ from api.routes import (
     accounts,
     activities,
     agenda,
+    configurations,
+    configurator,
     contacts,
     health,
     history,
+    knowledge,
     leads,
     lists,
     opportunities,
     pipelines,
+    products,
     projections,
     reps,
     teams,
@@ -49,3 +53,7 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(products.router)
+api_router.include_router(configurator.router)
+api_router.include_router(configurations.router)
+api_router.include_router(knowledge.router)
