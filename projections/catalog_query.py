@@ -63,7 +63,7 @@ def like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _page(
+def page(
     cursor: Cursor,
     tables: Tables,
     table: str,
@@ -75,10 +75,13 @@ def _page(
     search: str | None,
     filters: dict[str, Any],
 ) -> Page:
+    """Rows of ``table`` in ``order`` (a unique column) after ``after``;
+    ``filters``: a column (equal to the value) or a condition with one
+    ``%s`` (``placed_at >= %s``) each; ``None`` values are ignored."""
     where, params = ["1 = 1"], []
     for name, value in filters.items():
         if value is not None:
-            where.append(f"{name} = %s")
+            where.append(name if "%s" in name else f"{name} = %s")
             params.append(value)
     for term in (search or "").casefold().split():
         where.append("search_text LIKE %s ESCAPE '\\'")
@@ -110,7 +113,7 @@ def products(
     """Products in SKU order after SKU ``after``; ``filters``: any of
     ``PRODUCT_FILTERS``; each word of ``search`` in SKU, name or description."""
     assert set(filters) <= set(PRODUCT_FILTERS)
-    return _page(
+    return page(
         cursor,
         tables,
         "products",
@@ -136,7 +139,7 @@ def knowledge(
     ``filters``: any of ``KNOWLEDGE_FILTERS``; each word of ``search`` in the
     title, body, competitor, SKU or product name."""
     assert set(filters) <= set(KNOWLEDGE_FILTERS)
-    return _page(
+    return page(
         cursor,
         tables,
         "knowledge",

@@ -18,9 +18,12 @@ from api.routes import (
     leads,
     lists,
     opportunities,
+    orders,
     pipelines,
     products,
     projections,
+    quote_decisions,
+    quotes,
     reps,
     teams,
 )
@@ -57,3 +60,6 @@ api_router.include_router(products.router)
 api_router.include_router(configurator.router)
 api_router.include_router(configurations.router)
 api_router.include_router(knowledge.router)
+api_router.include_router(quotes.router)
+api_router.include_router(quote_decisions.router)
+api_router.include_router(orders.router)
