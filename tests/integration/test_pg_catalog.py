@@ -1,27 +1,35 @@
-"""The catalogue on PostgreSQL: one SKU, one product, when introductions
-race from many threads and two engines; and the catalogue view's rows,
-search (with its trigram index) and rebuild."""
+"""The catalogue and orders on PostgreSQL: one SKU, one product, and one
+order per deal, when writers race from many threads and two engines; the
+catalogue view's search (with its trigram index) and rebuild; the orders
+list."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from commands import accounts, opportunities
 from commands import knowledge as kn
+from commands import orders as cmd_orders
 from commands import products as cmd
 from commands.application import SalesApplication
 from commands.base import Caller, Context, IdReused, Outcome, execute
+from commands.pipelines import ensure_default_pipeline
+from domain.order import order_id_for
 from domain.product import product_id_for
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.catalog import Catalog
 from projections.catalog_query import knowledge, products
+from projections.commerce import Commerce
+from projections.commerce_query import orders
 from projections.runner import Runner
 from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import event_names, run
@@ -138,3 +146,48 @@ def rows(store: PgViewStore) -> list[Any]:
             cursor.execute(f"SELECT * FROM {VIEWS}.catalog_{table} ORDER BY 1")
             found.append(cursor.fetchall())
         return found
+
+
+def test_one_order_per_deal_under_racing_writers(engine: Engine) -> None:
+    """Given a won deal and twelve threads on two engines placing its order
+    at once: one order is recorded; every racer gets it (created once)."""
+
+    one, two, store = engine
+    ensure_default_pipeline(one)
+    account = run(one, accounts.open_account, accounts.OpenAccount(name="Acme"))
+    deal = run(
+        one,
+        opportunities.open_opportunity,
+        opportunities.OpenOpportunity(
+            account_id=account.aggregate.id,
+            name="Fleet",
+            amount=Decimal(500),
+            currency="EUR",
+            expected_close_date=date(2027, 1, 1),
+        ),
+    ).aggregate.id
+    run(
+        one,
+        opportunities.win_opportunity,
+        opportunities.WinOpportunity(opportunity_id=deal),
+    )
+    start = threading.Barrier(RACERS)
+
+    def place(n: int) -> bool:
+        start.wait()
+        command = cmd_orders.PlaceOrder(opportunity_id=deal)
+        return execute(
+            cmd_orders.place_order, (one, two)[n % 2], command, ADMIN
+        ).created
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        created = list(pool.map(place, range(RACERS)))
+    assert sorted(created) == [False] * (RACERS - 1) + [True]
+    assert event_names(one, order_id_for(deal)) == ["Placed"]
+
+    Runner(Commerce(), store, one).catch_up()
+    with store.transaction() as cursor:
+        found = orders(cursor, store.names(Commerce), status="placed")
+    assert [(r["order_id"], r["total"]) for r in found.rows] == [
+        (order_id_for(deal), Decimal(500))
+    ]
