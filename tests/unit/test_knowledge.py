@@ -6,6 +6,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from commands import knowledge as cmd
@@ -97,3 +99,61 @@ class TestReviseAndArchive:
         with pytest.raises(Forbidden):
             run(app, cmd.revise_entry, revise, rep())
         assert run(app, cmd.revise_entry, revise).aggregate.title == "Mine now"
+
+
+VALUES = {
+    "kind": st.sampled_from(["feature", "objection_handling", "competitor", "note"]),
+    "title": st.sampled_from(["A", "B", " "]),
+    "body": st.sampled_from(["x", "y"]),
+    "competitor": st.sampled_from([None, "Ford", "VW"]),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    revisions=st.lists(
+        st.fixed_dictionaries({}, optional=VALUES) | st.just({"archive": True}),
+        max_size=8,
+    )
+)
+def test_random_revisions_agree_with_a_model(revisions: list[dict[str, Any]]) -> None:
+    """Given random revisions and archivings: an entry's fields are those of
+    the revisions it accepted; a refused one (a blank title, a comparison
+    without a competitor, an archived entry) records nothing; a revision
+    that changes nothing records nothing; each event changes something."""
+    app = memory_app()
+    entry_id = write(app, introduce(app))
+    model = {
+        "kind": "objection_handling",
+        "title": "Too dear",
+        "body": "TCO",
+        "competitor": None,
+        "status": "current",
+    }
+    for change in revisions:
+        head = app.recorder.max_notification_id()
+        if "archive" in change:
+            handler: Any = cmd.archive_entry
+            command: Any = cmd.ArchiveEntry(entry_id=entry_id)
+        else:
+            handler = cmd.revise_entry
+            command = cmd.ReviseEntry.model_construct(
+                entry_id=entry_id, _fields_set={"entry_id", *change}, **change
+            )
+        new = {**model, **{k: v for k, v in change.items() if k != "archive"}}
+        fine = (
+            model["status"] == "current"
+            and new["title"].strip()
+            and (new["kind"] != "competitor" or new["competitor"])
+        )
+        try:
+            run(app, handler, command, ANN)
+        except RuleBroken:
+            assert not fine and app.recorder.max_notification_id() == head
+            continue
+        assert fine
+        changed = "archive" in change or new != model
+        assert app.recorder.max_notification_id() == (head or 0) + int(changed)
+        model = {**new, "status": "archived" if "archive" in change else "current"}
+    found: KnowledgeEntry = app.repository.get(entry_id)
+    assert {k: getattr(found, k) for k in model} == model
