@@ -49,7 +49,9 @@ def list_entries(
     status: Status = "current",
     owner_id: UUID | None = None,
     q: Search = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="next_cursor")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> EntryPage:

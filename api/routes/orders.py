@@ -26,6 +26,7 @@ from api.writes import WRITE_ERRORS, WriteDep, read_response
 from commands import orders as cmd
 from commands.base import Context, load
 from domain.order import Order
+from projections.agenda import utc
 from projections.commerce import Commerce
 from projections.commerce_query import orders
 
@@ -41,11 +42,13 @@ Status = Annotated[
 When = Annotated[datetime | None, Query(description="placed at or after / before")]
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """As stored (UTC; a time without zone is taken as UTC)."""
-    if value is None:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+def as_stored(value: datetime | None) -> datetime | None:
+    """In UTC, as stored (a time without zone is taken as UTC; beyond the
+    calendar's ends: its first or last moment)."""
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    found: datetime | None = utc(value)
+    return found
 
 
 @router.post("", status_code=201, response_model=Out, responses=WRITE_ERRORS)
@@ -67,7 +70,9 @@ def list_orders(
     status: Status = None,
     placed_since: When = None,
     placed_until: When = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="next_cursor")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> OrderPage:

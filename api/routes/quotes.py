@@ -59,7 +59,9 @@ def list_quotes(
     account_id: UUID | None = None,
     owner_id: UUID | None = None,
     status: Status = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="next_cursor")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> QuotePage:

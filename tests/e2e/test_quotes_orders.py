@@ -184,6 +184,12 @@ class TestQuoteToOrder:
         assert listed(placed_until=(now - hour).isoformat()) == 0
         assert listed(placed_since=(now - hour).astimezone().isoformat()) == 1
         assert listed(account_id=str(uuid4())) == 0
+        assert listed(placed_since="0001-01-01T00:00:00+05:00") == 1
+        assert listed(placed_until="9999-12-31T23:59:59-05:00") == 1
+        odd = desk.engine.client.get(
+            "/orders?cursor=99999999999999999999", headers=auth("rep")
+        )
+        assert odd.status_code == 422
 
     def test_the_threshold_policy(self, desk: Desk) -> None:
         assert desk.ok("GET", "/quote-policy")["approval_threshold"] == "10"
