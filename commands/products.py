@@ -17,9 +17,10 @@ What must hold:
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from pydantic import AfterValidator, StringConstraints
 
 from commands.application import SalesApplication
@@ -113,9 +114,9 @@ def introduce_product(
         return _repeat(app, found, fields)
 
 
-def _repeat(app: SalesApplication, found: object, fields: dict[str, object]) -> Outcome:
+def _repeat(app: SalesApplication, found: Aggregate, fields: dict[str, Any]) -> Outcome:
     try:
-        return repeat_of_creation(app, found, Product, fields)  # type: ignore[arg-type]
+        return repeat_of_creation(app, found, Product, fields)
     except IdReused:
         msg = f"SKU {fields['sku']} names another product already"
         raise SkuTaken(msg) from None
