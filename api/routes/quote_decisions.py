@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from api.auth import Reader
 from api.deps import ContainerDep
 from api.schemas.quotes import AcceptIn, QuoteOut, ReasonIn, ThresholdIn
-from api.writes import WRITE_ERRORS, AdminWriteDep, WriteDep
+from api.writes import WRITE_ERRORS, AdminWriteDep, WriteDep, read_response
 from commands import quote_decisions as cmd
 from commands.base import exists
 from domain.quote_policy import DEFAULT_THRESHOLD, QUOTE_POLICY_ID
@@ -84,9 +84,10 @@ def _policy(found: object) -> PolicyOut:
 
 
 @router.get("/quote-policy", response_model=PolicyOut)
-def get_policy(_: Reader, container: ContainerDep) -> PolicyOut:
+def get_policy(_: Reader, container: ContainerDep) -> JSONResponse:
     """The discount above which a manager must approve a quote."""
-    return _policy(exists(container.app, QUOTE_POLICY_ID))
+    found = _policy(exists(container.app, QUOTE_POLICY_ID))
+    return read_response(found, found.version)
 
 
 @router.put("/quote-policy", response_model=PolicyOut, responses=WRITE_ERRORS)
