@@ -7,7 +7,8 @@ What must hold:
   (``Forbidden``).
 - Sending, the customer's acceptance and rejection, and revising are done
   by whoever may change the quote's owner's records (a service may record
-  the customer's answer from a portal). The day is today's in UTC.
+  the customer's answer from a portal). The day is today's in UTC. A quote
+  of a lost deal is not accepted.
 - Only admins change the approval threshold; it applies to quotes drafted
   after the change.
 """
@@ -25,6 +26,8 @@ from commands.base import Command, Context, Forbidden, Outcome, exists, save
 from commands.normalise import Text
 from commands.quotes import Percent, load_quote, today
 from commands.reps import require_admin
+from domain.base import check
+from domain.opportunity import LOST, Opportunity
 from domain.quote_policy import QUOTE_POLICY_ID, QuotePolicy
 
 Reason = Annotated[Text, StringConstraints(min_length=1)]
@@ -108,7 +111,11 @@ def send_quote(app: SalesApplication, cmd: SendQuote, ctx: Context) -> Outcome:
 
 
 def accept_quote(app: SalesApplication, cmd: AcceptQuote, ctx: Context) -> Outcome:
+    """Not on a lost deal (``opportunity_lost``): reopen it first."""
     quote = load_quote(app, cmd.quote_id, ctx)
+    deal = exists(app, quote.opportunity_id)
+    lost = isinstance(deal, Opportunity) and deal.status == LOST
+    check(not lost, "opportunity_lost", "the deal is lost; reopen it first")
     quote.accept(cmd.revision, today())
     return save(app, ctx, quote)
 

@@ -254,6 +254,18 @@ class TestCustomerAnswer:
             dec.revise_quote, dec.ReviseQuote(quote_id=quote_id), "quote_accepted"
         )
 
+    def test_a_lost_deal_is_reopened_before_its_quote_is_accepted(self) -> None:
+        shop = Shop()
+        quote_id = shop.draft()
+        shop.do(dec.send_quote, dec.SendQuote(quote_id=quote_id))
+        lose = opportunities.LoseOpportunity(opportunity_id=shop.deal, reason="x")
+        run(shop.app, opportunities.lose_opportunity, lose)
+        accept = dec.AcceptQuote(quote_id=quote_id, revision=1)
+        shop.refused(dec.accept_quote, accept, "opportunity_lost")
+        reopen = opportunities.ReopenOpportunity(opportunity_id=shop.deal)
+        run(shop.app, opportunities.reopen_opportunity, reopen)
+        assert shop.do(dec.accept_quote, accept).status == "accepted"
+
     def test_an_expired_quote_is_not_accepted(self) -> None:
         shop = Shop()
         quote_id = shop.draft(valid_until=date.today())
