@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
 from commands.opportunities import Quantity
@@ -17,6 +17,12 @@ from commands.quote_decisions import Reason
 from commands.quotes import Percent
 
 DEAL = "5b0c8f6e-8f5d-4c1e-9a43-0d2b6f0c1a77"
+
+
+def one_of(a: object, b: object, a_name: str, b_name: str) -> None:
+    """A body names exactly one of two sources (a 422 otherwise)."""
+    if (a is None) == (b is None):
+        raise ValueError(f"give either {a_name} or {b_name}")
 
 
 class QuoteIn(BaseModel):
@@ -39,6 +45,11 @@ class QuoteLineIn(BaseModel):
     configuration_id: UUID | None = Field(default=None, description="at its total")
     quantity: Quantity
     discount_percent: Percent = Decimal(0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> QuoteLineIn:
+        one_of(self.product_id, self.configuration_id, "product_id", "configuration_id")
+        return self
 
 
 class QuoteLinePatch(BaseModel):
@@ -187,6 +198,11 @@ class OrderPlaceIn(BaseModel):
 
     quote_id: UUID | None = None
     opportunity_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OrderPlaceIn:
+        one_of(self.quote_id, self.opportunity_id, "quote_id", "opportunity_id")
+        return self
 
 
 class FulfilIn(BaseModel):

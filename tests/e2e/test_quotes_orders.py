@@ -29,6 +29,7 @@ ADMIN = Context(Caller("setup", frozenset({"admin"})))
 BOSS_ID = UUID("0a0a0a0a-0000-4000-8000-0000000000b0")
 BOSS = Principal(name="boss", roles=("manager",), rep_id=BOSS_ID)
 SOON = str(date.today() + timedelta(days=30))
+DEAL_ID = str(uuid4())
 VAN = {"sku": "VAN-1", "name": "Van", "list_price": "30000", "currency": "EUR"}
 
 
@@ -222,6 +223,23 @@ class TestConventions:
             desk.call("POST", url, {"valid_until": "2031-01-01"}, **key).status_code
             == 422
         )
+
+    @pytest.mark.parametrize(
+        ("url", "body"),
+        [
+            ("/orders", {}),
+            ("/orders", {"quote_id": DEAL_ID, "opportunity_id": DEAL_ID}),
+            ("/quotes/{quote}/lines", {"quantity": 1}),
+        ],
+    )
+    def test_exactly_one_source_or_422(
+        self, desk: Desk, url: str, body: dict[str, Any]
+    ) -> None:
+        url = url.format(quote=desk.quote()["id"])
+        head = desk.engine.head()
+        answer = desk.call("POST", url, body)
+        assert answer.status_code == 422 and answer.json()["errors"], answer.text
+        assert desk.engine.head() == head
 
     def test_a_won_deal_is_ordered_once(self, desk: Desk) -> None:
         desk.ok("POST", f"/opportunities/{desk.deal}/win")
