@@ -83,8 +83,14 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, title = next((s, t) for c, s, t in _DOMAIN_STATUS if isinstance(exc, c))
+    extra = getattr(exc, "problem_extra", {})  # e.g. every broken rule
     return problem(
-        status, title, str(exc), kind=exc.rule.replace("_", "-"), rule=exc.rule
+        status,
+        title,
+        str(exc),
+        kind=exc.rule.replace("_", "-"),
+        rule=exc.rule,
+        **extra,
     )
 
 

@@ -44,6 +44,7 @@ from commands.base import (
 )
 from infra.settings import Principal
 
+CATALOGUE = frozenset({"admin", "service"})
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[SalesApplication, C, Context], Outcome]
 Present = Callable[[Any], BaseModel]
@@ -201,8 +202,14 @@ async def admin_write(request: Request) -> Write:
     return _write(request, ADMINS)
 
 
+async def catalogue_write(request: Request) -> Write:
+    """``write`` for the product catalogue: admins and services."""
+    return _write(request, CATALOGUE)
+
+
 WriteDep = Annotated[Write, Depends(write)]
 AdminWriteDep = Annotated[Write, Depends(admin_write)]
+CatalogueWriteDep = Annotated[Write, Depends(catalogue_write)]
 
 
 def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
@@ -228,13 +235,16 @@ HEADERS = [
 ``Header(...)`` parameters."""
 
 
+WRITE_DEPENDENCIES = {write, admin_write, catalogue_write}
+
+
 def document_headers(routes: Iterable[BaseRoute]) -> None:
     """Lists ``HEADERS`` in the OpenAPI operation of every route that writes
     (once, however often it is called)."""
     for route in routes:
         if not isinstance(route, APIRoute):
             continue
-        if {d.call for d in route.dependant.dependencies} & {write, admin_write}:
+        if {d.call for d in route.dependant.dependencies} & WRITE_DEPENDENCIES:
             extra = route.openapi_extra or {}
             others = [p for p in extra.get("parameters", []) if p not in HEADERS]
             route.openapi_extra = {**extra, "parameters": [*others, *HEADERS]}

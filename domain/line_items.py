@@ -5,6 +5,8 @@ What must hold:
   price is never negative, both ``Decimal``.
 - A line's total is quantity times unit price; lines never change the deal's
   amount.
+- A configured line names the configuration it was priced from; a plain
+  line's events carry no ``configuration_id`` (their shape is unchanged).
 """
 
 from __future__ import annotations
@@ -24,14 +26,20 @@ class LineItem:
     sku: str | None
     quantity: Decimal
     unit_price: Decimal
+    configuration_id: UUID | None = None
 
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
 
     def values(self) -> dict[str, Any]:
-        """As events carry it (without the id)."""
-        return {k: v for k, v in vars(self).items() if k != "line_id"}
+        """As events carry it (without the id; without a configuration id
+        when there is none)."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k != "line_id" and not (k == "configuration_id" and v is None)
+        }
 
 
 def check_line(line: LineItem) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
 from projections.agenda import Agenda
+from projections.catalog import Catalog
+from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
 from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
@@ -18,7 +20,13 @@ from projections.view import View
 
 logger = logging.getLogger(__name__)
 
-VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
+VIEWS: tuple[type[View], ...] = (
+    ContactHistory,
+    Lists,
+    Agenda,
+    Catalog,
+    Commerce,
+)
 
 
 class UnknownView(LookupError):

@@ -9,14 +9,21 @@ from api.routes import (
     accounts,
     activities,
     agenda,
+    configurations,
+    configurator,
     contacts,
     health,
     history,
+    knowledge,
     leads,
     lists,
     opportunities,
+    orders,
     pipelines,
+    products,
     projections,
+    quote_decisions,
+    quotes,
     reps,
     teams,
 )
@@ -49,3 +56,10 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(products.router)
+api_router.include_router(configurator.router)
+api_router.include_router(configurations.router)
+api_router.include_router(knowledge.router)
+api_router.include_router(quotes.router)
+api_router.include_router(quote_decisions.router)
+api_router.include_router(orders.router)

@@ -121,6 +121,9 @@ class LineOut(BaseModel):
     quantity: Decimal
     unit_price: Decimal
     total: Decimal
+    configuration_id: UUID | None = Field(
+        default=None, description="the configuration a configured line is from"
+    )
 
 
 class OpportunityOut(RecordOut):
