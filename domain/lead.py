@@ -32,6 +32,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.personal import declare
 
 PURCHASED_LIST = "purchased_list"
 RELATED_PRODUCT_CUSTOMER = "related_product_customer"
@@ -245,3 +246,15 @@ class Lead(SalesAggregate):
         self.contact_id = contact_id
         self.account_id = account_id
         self.opportunity_id = opportunity_id
+
+
+_CHANGED = tuple(f"{side}.{name}" for side in ("old", "new") for name in _PERSON)
+declare(
+    Lead,
+    joins={"Converted": "contact_id"},
+    Captured=_PERSON,
+    DetailsChanged=_CHANGED,
+    Disqualified=("reason",),
+    Reopened=("reason",),
+    state=(*_PERSON, "disqualify_reason"),
+)

@@ -1,0 +1,319 @@
+"""Crypto-shredding: personal fields are stored encrypted with their
+subject's key, and erased for good by destroying that key.
+
+What must hold:
+
+- The stored state of an event holds, in plain text, everything but the
+  present values of its personal fields (``domain.personal``): those read
+  ``[erased]`` (texts) or ``[]`` (lists) there, and their real values travel
+  in one AES-GCM box under ``_personal``::
+
+      "_personal": {"subject": "<hex id>", "fields": ["emails", ...],
+                    "sealed": "<base64 nonce + ciphertext>"}
+
+  The box is bound to the event (originator id and version are its
+  associated data), so it cannot be moved to another event.
+- One key per subject (a contact, a lead, or a record about nobody we could
+  forget), in the key table beside the events. A key is made when its
+  subject's first personal value is written (before the event: a key of an
+  event never recorded is harmless). A destroyed key leaves its row with a
+  null key, so nothing written later about that subject is readable either.
+- Decoding with the key gives the event as it was written; without it (or
+  for a ``sealed``-less box) the fields keep their erased form and the event
+  gets ``erased``: the sorted list of its erased fields. Events stored
+  before this module (no box) decode as they always did. Forgetting never
+  changes a stored byte.
+- Keys are cached in the process (``CACHE_SIZE`` subjects). Decoding a
+  ``Forgotten`` event drops its subjects' keys from the cache, so a process
+  following the log stops reading them from that event on.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from Crypto.Cipher import AES
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain.personal import ERASED_FIELD, erased_value, get_path, present, set_path
+
+logger = logging.getLogger(__name__)
+
+BOX = "_personal"
+CACHE_SIZE = 100_000
+_NONCE = 12
+_TAG = 16
+
+
+class KeyTable(Protocol):
+    """The key table's statements, per store."""
+
+    def fetch_key(self, subject: UUID, *, create: bool) -> bytes | None:
+        """The subject's key (made now if it has none and ``create``), or
+        ``None`` if it was destroyed or never made."""
+
+    def destroy(self, subjects: Sequence[UUID]) -> None:
+        """Nulls the keys of ``subjects`` (tombstone rows if they had none)."""
+
+    def link(self, subject: UUID, joined: UUID) -> None:
+        """``subject``'s data also belongs to ``joined``."""
+
+    def joined_to(self, subject: UUID) -> list[UUID]:
+        """The subjects linked to ``subject`` with ``link``."""
+
+    def first_state(self, record_id: UUID) -> bytes | None:
+        """The stored state of the record's first event, if recorded."""
+
+
+class Keys:
+    """The key table behind a bounded in-process cache."""
+
+    def __init__(self, table: KeyTable, cache_size: int = CACHE_SIZE) -> None:
+        self.table = table
+        self._cache: OrderedDict[UUID, bytes | None] = OrderedDict()
+        self._size = cache_size
+        self._lock = threading.Lock()
+
+    def key(self, subject: UUID, *, create: bool) -> bytes | None:
+        with self._lock:
+            if subject in self._cache:
+                self._cache.move_to_end(subject)
+                return self._cache[subject]
+        key = self.table.fetch_key(subject, create=create)
+        if key is not None or create:
+            self._remember(subject, key)  # a destroyed key stays destroyed
+        return key
+
+    def _remember(self, subject: UUID, key: bytes | None) -> None:
+        with self._lock:
+            self._cache[subject] = key
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+
+    def evict(self, subjects: Iterable[UUID]) -> None:
+        with self._lock:
+            for subject in subjects:
+                self._cache.pop(subject, None)
+
+    def destroy(self, subjects: Sequence[UUID]) -> None:
+        self.table.destroy(subjects)
+        self.evict(subjects)
+        for subject in subjects:
+            self._remember(subject, None)
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    """The library's mapper, with personal fields sealed (module doc)."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        keys: Keys,
+        subjects_cache: int = CACHE_SIZE,
+    ) -> None:
+        super().__init__(transcoder)
+        self.keys = keys
+        self._subjects: OrderedDict[UUID, UUID] = OrderedDict()
+        self._subjects_size = subjects_cache
+        self._lock = threading.Lock()
+
+    # -- writing ---------------------------------------------------------
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        cls = type(domain_event)
+        state = dict(vars(domain_event))
+        originator_id = state.pop("originator_id")
+        version = state.pop("originator_version")
+        class_version = getattr(cls, "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        paths, rule = _declared(cls, state)
+        if rule is not None:
+            self._learn_subject(cls, originator_id, version, state, rule)
+        joins = getattr(cls, "joins", None)
+        if joins and state.get(joins) is not None:
+            self.keys.table.link(originator_id, state[joins])
+        values = {p: get_path(state, p) for p in paths if present(get_path(state, p))}
+        if values:
+            subject = self._subject(originator_id, rule)
+            state[BOX] = self._seal(state, values, subject, originator_id, version)
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=version,
+            topic=get_topic(cls),
+            state=self.transcoder.encode(state),
+        )
+
+    def _seal(
+        self,
+        state: dict[str, Any],
+        values: dict[str, Any],
+        subject: UUID,
+        originator_id: UUID,
+        version: int,
+    ) -> dict[str, Any]:
+        for path, value in values.items():
+            set_path(state, path, erased_value(value))
+        box: dict[str, Any] = {"subject": subject.hex, "fields": sorted(values)}
+        key = self.keys.key(subject, create=True)
+        if key is not None:  # a forgotten subject's new data is erased at once
+            plain = self.transcoder.encode(values)
+            sealed = seal(key, plain, _bound(originator_id, version))
+            box["sealed"] = base64.b64encode(sealed).decode()
+        return box
+
+    # -- reading ---------------------------------------------------------
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        """As the library's, with the box opened before any upcasting."""
+        cls = resolve_topic(stored_event.topic)
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        except Exception as e:
+            msg = f"cannot decode the stored event {stored_event.originator_id}"
+            msg += f" v{stored_event.originator_version}: {e}"
+            raise MapperDeserialisationError(msg) from e
+        record = stored_event.originator_id
+        if not isinstance(record, UUID):
+            record = UUID(str(record))
+        version = stored_event.originator_version
+        box = state.pop(BOX, None)
+        if box is not None:
+            self._open(state, box, record, version)
+        self._after_decode(cls, record, version, state)
+        state["originator_id"] = record
+        state["originator_version"] = version
+        from_version = state.pop("class_version", 1)
+        while from_version < getattr(cls, "class_version", 1):
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
+
+    def _after_decode(
+        self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
+    ) -> None:
+        """Learns whose a record's data is; a ``Forgotten`` drops keys."""
+        _, rule = _declared(cls, state)
+        if rule is not None:
+            self._learn_subject(cls, record, version, state, rule)
+        forgets = getattr(cls, "forgets", None)
+        if forgets is not None:
+            self.keys.evict([record, *state.get(forgets, ())])
+
+    # -- forgetting (used by the command layer, duck-typed) ----------------
+
+    def joined_to(self, subject: UUID) -> list[UUID]:
+        return self.keys.table.joined_to(subject)
+
+    def forget_subjects(self, subjects: Sequence[UUID]) -> None:
+        self.keys.destroy(subjects)
+        logger.info("destroyed the personal-data keys of %d subject(s)", len(subjects))
+
+    def _open(
+        self, state: dict[str, Any], box: dict[str, Any], record: UUID, version: int
+    ) -> None:
+        key = None
+        if "sealed" in box:
+            key = self.keys.key(UUID(box["subject"]), create=False)
+        if key is None:
+            state[ERASED_FIELD] = list(box["fields"])
+            return
+        sealed = base64.b64decode(box["sealed"])
+        plain = unseal(key, sealed, _bound(record, version))
+        for path, value in self.transcoder.decode(plain).items():
+            set_path(state, path, value)
+
+    # -- whose data ------------------------------------------------------
+
+    def _learn_subject(
+        self,
+        cls: type[Any],
+        record: UUID,
+        version: int,
+        state: dict[str, Any],
+        rule: str,
+    ) -> None:
+        """A creation event (or a snapshot) says whose the record's data is."""
+        if issubclass(cls, Snapshot):
+            found = get_path(state, f"state.{rule}")
+        elif version == 1:
+            found = state.get(rule)
+        else:
+            return
+        self._remember_subject(record, found if isinstance(found, UUID) else record)
+
+    def _remember_subject(self, record: UUID, subject: UUID) -> None:
+        with self._lock:
+            self._subjects[record] = subject
+            self._subjects.move_to_end(record)
+            while len(self._subjects) > self._subjects_size:
+                self._subjects.popitem(last=False)
+
+    def _subject(self, record: UUID, rule: str | None) -> UUID:
+        if rule is None:
+            return record
+        with self._lock:
+            found = self._subjects.get(record)
+        if found is None:
+            found = self._recorded_subject(record, rule)
+            self._remember_subject(record, found)
+        return found
+
+    def _recorded_subject(self, record: UUID, rule: str) -> UUID:
+        """From the record's stored first event (not cached: e.g. evicted)."""
+        raw = self.keys.table.first_state(record)
+        if raw is None:
+            return record
+        found = self.transcoder.decode(raw).get(rule)
+        return found if isinstance(found, UUID) else record
+
+
+def seal(key: bytes, plain: bytes, associated: bytes) -> bytes:
+    """AES-GCM: a fresh 96-bit nonce, the 128-bit tag, the ciphertext."""
+    nonce = os.urandom(_NONCE)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+    cipher.update(associated)
+    ciphertext, tag = cipher.encrypt_and_digest(plain)
+    return nonce + tag + ciphertext
+
+
+def unseal(key: bytes, sealed: bytes, associated: bytes) -> bytes:
+    """The plain text; ``ValueError`` if the box or its binding was altered."""
+    nonce, tag = sealed[:_NONCE], sealed[_NONCE : _NONCE + _TAG]
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
+    cipher.update(associated)
+    return cipher.decrypt_and_verify(sealed[_NONCE + _TAG :], tag)
+
+
+def _bound(record: UUID, version: int) -> bytes:
+    return record.bytes + version.to_bytes(8, "big", signed=True)
+
+
+def _declared(cls: type[Any], state: dict[str, Any]) -> tuple[Sequence[str], Any]:
+    """The personal paths of an event of ``cls`` and its aggregate's subject
+    field (``None``: its data is its own); for a snapshot, those of the
+    aggregate it is a snapshot of."""
+    if issubclass(cls, Snapshot):
+        try:
+            aggregate = resolve_topic(state["topic"])
+        except Exception:  # an aggregate class that no longer exists
+            return (), None
+        paths = [f"state.{name}" for name in getattr(aggregate, "personal_state", ())]
+        return paths, getattr(aggregate, "subject", None)
+    return getattr(cls, "personal", ()), getattr(cls, "subject", None)
