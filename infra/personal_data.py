@@ -39,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
-from Crypto.Cipher import AES
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
     Mapper,
@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 BOX = "_personal"
 CACHE_SIZE = 100_000
 _NONCE = 12
-_TAG = 16
 
 
 class KeyTable(Protocol):
@@ -80,25 +79,28 @@ class KeyTable(Protocol):
 
 
 class Keys:
-    """The key table behind a bounded in-process cache."""
+    """The key table behind a bounded in-process cache of ciphers."""
 
     def __init__(self, table: KeyTable, cache_size: int = CACHE_SIZE) -> None:
         self.table = table
-        self._cache: OrderedDict[UUID, bytes | None] = OrderedDict()
+        self._cache: OrderedDict[UUID, AESGCM | None] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
 
-    def key(self, subject: UUID, *, create: bool) -> bytes | None:
+    def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
+        """The subject's cipher; ``None`` if its key is destroyed (or was
+        never made and ``create`` is false)."""
         with self._lock:
             if subject in self._cache:
                 self._cache.move_to_end(subject)
                 return self._cache[subject]
         key = self.table.fetch_key(subject, create=create)
-        if key is not None or create:
-            self._remember(subject, key)  # a destroyed key stays destroyed
-        return key
+        cipher = AESGCM(key) if key is not None else None
+        if cipher is not None or create:
+            self._remember(subject, cipher)  # a destroyed key stays destroyed
+        return cipher
 
-    def _remember(self, subject: UUID, key: bytes | None) -> None:
+    def _remember(self, subject: UUID, key: AESGCM | None) -> None:
         with self._lock:
             self._cache[subject] = key
             while len(self._cache) > self._size:
@@ -147,7 +149,11 @@ class PersonalDataMapper(Mapper[UUID]):
         joins = getattr(cls, "joins", None)
         if joins and state.get(joins) is not None:
             self.keys.table.link(originator_id, state[joins])
-        values = {p: get_path(state, p) for p in paths if present(get_path(state, p))}
+        values = {}
+        for path in paths:
+            value = get_path(state, path)
+            if present(value):
+                values[path] = value
         if values:
             subject = self._subject(originator_id, rule)
             state[BOX] = self._seal(state, values, subject, originator_id, version)
@@ -169,10 +175,10 @@ class PersonalDataMapper(Mapper[UUID]):
         for path, value in values.items():
             set_path(state, path, erased_value(value))
         box: dict[str, Any] = {"subject": subject.hex, "fields": sorted(values)}
-        key = self.keys.key(subject, create=True)
-        if key is not None:  # a forgotten subject's new data is erased at once
+        cipher = self.keys.cipher(subject, create=True)
+        if cipher is not None:  # a forgotten subject's new data is erased at once
             plain = self.transcoder.encode(values)
-            sealed = seal(key, plain, _bound(originator_id, version))
+            sealed = seal(cipher, plain, _bound(originator_id, version))
             box["sealed"] = base64.b64encode(sealed).decode()
         return box
 
@@ -228,14 +234,14 @@ class PersonalDataMapper(Mapper[UUID]):
     def _open(
         self, state: dict[str, Any], box: dict[str, Any], record: UUID, version: int
     ) -> None:
-        key = None
+        cipher = None
         if "sealed" in box:
-            key = self.keys.key(UUID(box["subject"]), create=False)
-        if key is None:
+            cipher = self.keys.cipher(UUID(box["subject"]), create=False)
+        if cipher is None:
             state[ERASED_FIELD] = list(box["fields"])
             return
         sealed = base64.b64decode(box["sealed"])
-        plain = unseal(key, sealed, _bound(record, version))
+        plain = unseal(cipher, sealed, _bound(record, version))
         for path, value in self.transcoder.decode(plain).items():
             set_path(state, path, value)
 
@@ -284,21 +290,15 @@ class PersonalDataMapper(Mapper[UUID]):
         return found if isinstance(found, UUID) else record
 
 
-def seal(key: bytes, plain: bytes, associated: bytes) -> bytes:
-    """AES-GCM: a fresh 96-bit nonce, the 128-bit tag, the ciphertext."""
+def seal(cipher: AESGCM, plain: bytes, associated: bytes) -> bytes:
+    """AES-GCM: a fresh 96-bit nonce, then the ciphertext with its tag."""
     nonce = os.urandom(_NONCE)
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(associated)
-    ciphertext, tag = cipher.encrypt_and_digest(plain)
-    return nonce + tag + ciphertext
+    return nonce + cipher.encrypt(nonce, plain, associated)
 
 
-def unseal(key: bytes, sealed: bytes, associated: bytes) -> bytes:
-    """The plain text; ``ValueError`` if the box or its binding was altered."""
-    nonce, tag = sealed[:_NONCE], sealed[_NONCE : _NONCE + _TAG]
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(associated)
-    return cipher.decrypt_and_verify(sealed[_NONCE + _TAG :], tag)
+def unseal(cipher: AESGCM, sealed: bytes, associated: bytes) -> bytes:
+    """The plain text; ``InvalidTag`` if the box or its binding was altered."""
+    return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], associated)
 
 
 def _bound(record: UUID, version: int) -> bytes:
