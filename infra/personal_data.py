@@ -36,6 +36,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from enum import Enum
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -49,7 +50,14 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain.personal import ERASED_FIELD, erased_value, get_path, present, set_path
+from domain.personal import (
+    ERASED_FIELD,
+    erase,
+    erased_value,
+    get_path,
+    present,
+    set_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +69,9 @@ _NONCE = 12
 class KeyTable(Protocol):
     """The key table's statements, per store."""
 
-    def fetch_key(self, subject: UUID, *, create: bool) -> bytes | None:
-        """The subject's key (made now if it has none and ``create``), or
-        ``None`` if it was destroyed or never made."""
+    def fetch_key(self, subject: UUID, *, create: bool) -> tuple[bool, bytes | None]:
+        """Whether the subject has a row, and its key (made now if it has no
+        row and ``create``): ``None`` if destroyed or never made."""
 
     def destroy(self, subjects: Sequence[UUID]) -> None:
         """Nulls the keys of ``subjects`` (tombstone rows if they had none)."""
@@ -78,31 +86,49 @@ class KeyTable(Protocol):
         """The stored state of the record's first event, if recorded."""
 
 
+class _State(Enum):
+    DESTROYED = "destroyed"
+    NONE = "none"  # no key made yet
+
+
+Entry = AESGCM | _State
+
+
 class Keys:
     """The key table behind a bounded in-process cache of ciphers."""
 
     def __init__(self, table: KeyTable, cache_size: int = CACHE_SIZE) -> None:
         self.table = table
-        self._cache: OrderedDict[UUID, AESGCM | None] = OrderedDict()
+        self._cache: OrderedDict[UUID, Entry] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
 
     def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
         """The subject's cipher; ``None`` if its key is destroyed (or was
         never made and ``create`` is false)."""
-        with self._lock:
-            if subject in self._cache:
-                self._cache.move_to_end(subject)
-                return self._cache[subject]
-        key = self.table.fetch_key(subject, create=create)
-        cipher = AESGCM(key) if key is not None else None
-        if cipher is not None or create:
-            self._remember(subject, cipher)  # a destroyed key stays destroyed
-        return cipher
+        entry = self._entry(subject, create=create)
+        return entry if isinstance(entry, AESGCM) else None
 
-    def _remember(self, subject: UUID, key: AESGCM | None) -> None:
+    def destroyed(self, subject: UUID) -> bool:
+        return self._entry(subject, create=False) is _State.DESTROYED
+
+    def _entry(self, subject: UUID, *, create: bool) -> Entry:
         with self._lock:
-            self._cache[subject] = key
+            entry = self._cache.get(subject)
+            if entry is not None:
+                self._cache.move_to_end(subject)
+        if entry is None or (create and entry is _State.NONE):
+            exists, key = self.table.fetch_key(subject, create=create)
+            entry = AESGCM(key) if key is not None else None
+            if entry is None:
+                entry = _State.DESTROYED if exists else _State.NONE
+            self._remember(subject, entry)
+        return entry
+
+    def _remember(self, subject: UUID, entry: Entry) -> None:
+        with self._lock:
+            self._cache[subject] = entry
+            self._cache.move_to_end(subject)
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
 
@@ -113,9 +139,8 @@ class Keys:
 
     def destroy(self, subjects: Sequence[UUID]) -> None:
         self.table.destroy(subjects)
-        self.evict(subjects)
         for subject in subjects:
-            self._remember(subject, None)
+            self._remember(subject, _State.DESTROYED)
 
 
 class PersonalDataMapper(Mapper[UUID]):
@@ -197,10 +222,7 @@ class PersonalDataMapper(Mapper[UUID]):
         if not isinstance(record, UUID):
             record = UUID(str(record))
         version = stored_event.originator_version
-        box = state.pop(BOX, None)
-        if box is not None:
-            self._open(state, box, record, version)
-        self._after_decode(cls, record, version, state)
+        self._personal(cls, record, version, state)
         state["originator_id"] = record
         state["originator_version"] = version
         from_version = state.pop("class_version", 1)
@@ -211,13 +233,22 @@ class PersonalDataMapper(Mapper[UUID]):
         object.__setattr__(event, "__dict__", state)
         return event
 
-    def _after_decode(
+    def _personal(
         self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
     ) -> None:
-        """Learns whose a record's data is; a ``Forgotten`` drops keys."""
-        _, rule = _declared(cls, state)
+        """Opens the box, or erases an unsealed event (stored before sealing)
+        of a forgotten subject; learns whose a record's data is; a
+        ``Forgotten`` drops its subjects' keys from the cache."""
+        paths, rule = _declared(cls, state)
         if rule is not None:
             self._learn_subject(cls, record, version, state, rule)
+        box = state.pop(BOX, None)
+        if box is not None:
+            self._open(state, box, record, version)
+        elif any(present(get_path(state, p)) for p in paths) and self.keys.destroyed(
+            self._subject(record, rule)
+        ):
+            erase(state, paths)
         forgets = getattr(cls, "forgets", None)
         if forgets is not None:
             self.keys.evict([record, *state.get(forgets, ())])

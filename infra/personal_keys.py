@@ -31,6 +31,12 @@ def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
+def _found(row: Any) -> tuple[bool, bytes | None]:
+    if row is None:
+        return False, None
+    return True, (bytes(row[0]) if row[0] is not None else None)
+
+
 def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
@@ -55,7 +61,7 @@ class PgKeyTable:
             )
 
     @retry_on_disconnect()
-    def fetch_key(self, subject: UUID, *, create: bool) -> bytes | None:
+    def fetch_key(self, subject: UUID, *, create: bool) -> tuple[bool, bytes | None]:
         with self.datastore.cursor() as curs:
             if create:
                 curs.execute(
@@ -70,7 +76,7 @@ class PgKeyTable:
                     f"SELECT key FROM {self.keys} WHERE subject_id = %s", (subject,)
                 )
             row = curs.fetchone()
-        return bytes(row[0]) if row and row[0] is not None else None
+        return _found(row)
 
     @retry_on_disconnect()
     def destroy(self, subjects: Sequence[UUID]) -> None:
@@ -136,7 +142,7 @@ class SQLiteKeyTable:
                 f" ON {self.keys} (joined_to)"
             )
 
-    def fetch_key(self, subject: UUID, *, create: bool) -> bytes | None:
+    def fetch_key(self, subject: UUID, *, create: bool) -> tuple[bool, bytes | None]:
         with self.datastore.transaction(commit=create) as c:
             if create:
                 c.execute(
@@ -148,7 +154,7 @@ class SQLiteKeyTable:
                 f"SELECT key FROM {self.keys} WHERE subject_id = ?", (subject.hex,)
             )
             row = c.fetchone()
-        return bytes(row[0]) if row and row[0] is not None else None
+        return _found(row)
 
     def destroy(self, subjects: Sequence[UUID]) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -90,15 +90,22 @@ class TestSealing:
         assert (again.given_name, again.emails) == ("Adeleqzx", ("adaqzx@example.com",))
         assert app.repository.get(call.id).notes == "Adaqzx prefers mornings"
 
-    def test_an_event_stored_before_sealing_still_loads(
+    def test_events_stored_before_sealing_still_load_and_read_erased_once_forgotten(
         self, app: SalesApplication
     ) -> None:
         transcoder = JSONTranscoder()
         app.register_transcodings(transcoder)
         plain = Mapper[UUID](transcoder=transcoder)
         contact = ada()
-        app.recorder.insert_events([plain.to_stored_event(contact.collect_events()[0])])
+        call = call_about(contact, "old notes")
+        old = [*contact.collect_events(), *call.collect_events()]
+        app.recorder.insert_events([plain.to_stored_event(e) for e in old])
         assert app.repository.get(contact.id).given_name == "Adaqzx"
+        assert app.repository.get(call.id).notes == "old notes"
+        run(app, forget_contact, ForgetContact(contact_id=contact.id))
+        # the old bytes cannot change (insert-only), but they read erased
+        assert app.repository.get(contact.id).given_name == ERASED
+        assert events_of(app, call.id)[0].erased == ["notes"]
 
     def test_a_sealed_box_does_not_open_on_another_event(
         self, app: SalesApplication
