@@ -43,6 +43,8 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
@@ -151,8 +153,12 @@ class PersonalDataMapper(Mapper[UUID]):
         transcoder: Transcoder,
         keys: Keys,
         subjects_cache: int = CACHE_SIZE,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
-        super().__init__(transcoder)
+        """``compressor`` and ``cipher`` (the library's whole-state ones)
+        apply, as in the library's mapper, to the state after sealing."""
+        super().__init__(transcoder, compressor=compressor, cipher=cipher)
         self.keys = keys
         self._subjects: OrderedDict[UUID, UUID] = OrderedDict()
         self._subjects_size = subjects_cache
@@ -182,11 +188,16 @@ class PersonalDataMapper(Mapper[UUID]):
         if values:
             subject = self._subject(originator_id, rule)
             state[BOX] = self._seal(state, values, subject, originator_id, version)
+        stored_state = self.transcoder.encode(state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
         return StoredEvent(
             originator_id=originator_id,
             originator_version=version,
             topic=get_topic(cls),
-            state=self.transcoder.encode(state),
+            state=stored_state,
         )
 
     def _seal(
@@ -213,7 +224,7 @@ class PersonalDataMapper(Mapper[UUID]):
         """As the library's, with the box opened before any upcasting."""
         cls = resolve_topic(stored_event.topic)
         try:
-            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+            state = self._decoded(stored_event.state)
         except Exception as e:
             msg = f"cannot decode the stored event {stored_event.originator_id}"
             msg += f" v{stored_event.originator_version}: {e}"
@@ -232,6 +243,14 @@ class PersonalDataMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
+
+    def _decoded(self, stored_state: bytes) -> dict[str, Any]:
+        if self.cipher:
+            stored_state = self.cipher.decrypt(stored_state)
+        if self.compressor:
+            stored_state = self.compressor.decompress(stored_state)
+        state: dict[str, Any] = self.transcoder.decode(stored_state)
+        return state
 
     def _personal(
         self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
@@ -317,7 +336,7 @@ class PersonalDataMapper(Mapper[UUID]):
         raw = self.keys.table.first_state(record)
         if raw is None:
             return record
-        found = self.transcoder.decode(raw).get(rule)
+        found = self._decoded(raw).get(rule)
         return found if isinstance(found, UUID) else record
 
 

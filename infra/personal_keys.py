@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, Transcoder
+from eventsourcing.persistence import InfrastructureFactory, Mapper, Transcoder
 from eventsourcing.sqlite import SQLiteDatastore
 
 from infra.personal_data import Keys, PersonalDataMapper
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
+from infra.pg_schema import create_schema
 
 KEY_BYTES = 32
 _LAZY = "SET LOCAL synchronous_commit = off; "
@@ -49,16 +50,17 @@ class PgKeyTable:
         self.index = quote_ident(f"{keys}_joined_to")
 
     def create_table(self) -> None:
-        with self.datastore.cursor() as curs:
-            curs.execute(
+        """With its schema: the application makes its mapper first."""
+        create_schema(
+            self.datastore,
+            [
                 f"CREATE TABLE IF NOT EXISTS {self.keys} ("
                 " subject_id uuid PRIMARY KEY, key bytea, joined_to uuid,"
                 " created_at timestamptz NOT NULL DEFAULT now(),"
-                " destroyed_at timestamptz)"
-            )
-            curs.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.index} ON {self.keys} (joined_to)"
-            )
+                " destroyed_at timestamptz)",
+                f"CREATE INDEX IF NOT EXISTS {self.index} ON {self.keys} (joined_to)",
+            ],
+        )
 
     @retry_on_disconnect()
     def fetch_key(self, subject: UUID, *, create: bool) -> tuple[bool, bytes | None]:
@@ -197,9 +199,19 @@ class SQLiteKeyTable:
 
 
 def sealing_mapper(
-    table: PgKeyTable | SQLiteKeyTable, transcoder: Transcoder, *, create: bool
+    factory: InfrastructureFactory[Any],
+    table: PgKeyTable | SQLiteKeyTable,
+    transcoder: Transcoder | None,
+    *,
+    create: bool,
 ) -> Mapper[Any]:
-    """The mapper a persistence module's factory gives the application."""
+    """The mapper a persistence module's factory gives the application, with
+    the factory's whole-state compressor and cipher, if any are configured."""
     if create:
         table.create_table()
-    return PersonalDataMapper(transcoder, Keys(table))
+    return PersonalDataMapper(
+        transcoder or factory.transcoder(),
+        Keys(table),
+        compressor=factory.compressor(),
+        cipher=factory.cipher(),
+    )

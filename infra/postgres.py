@@ -71,7 +71,7 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
             self.datastore, events=f"{prefix}_events", keys=f"{prefix}_personal_keys"
         )
         create = strtobool(self.env.get(self.CREATE_TABLE) or "yes")
-        return sealing_mapper(table, transcoder or self.transcoder(), create=create)
+        return sealing_mapper(self, table, transcoder, create=create)
 
     def _prefix(self, default: str) -> str:
         return self.env.name.lower() or default

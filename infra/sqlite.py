@@ -177,8 +177,8 @@ class Factory(SQLiteFactory):
         table = SQLiteKeyTable(
             self.datastore, events="stored_events", keys="personal_keys"
         )
-        transcoder = transcoder or self.transcoder()
-        return sealing_mapper(table, transcoder, create=self.env_create_table())
+        create = self.env_create_table()
+        return sealing_mapper(self, table, transcoder, create=create)
 
     def application_recorder(self) -> ApplicationRecorder:
         return self._configured(super().application_recorder())
