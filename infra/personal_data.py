@@ -21,8 +21,9 @@ What must hold:
 - Decoding with the key gives the event as it was written; without it (or
   for a ``sealed``-less box) the fields keep their erased form and the event
   gets ``erased``: the sorted list of its erased fields. Events stored
-  before this module (no box) decode as they always did. Forgetting never
-  changes a stored byte.
+  before this module (no box) decode as they always did, and as erased once
+  their subject's key is destroyed (their bytes keep the values: the log is
+  insert-only). Forgetting never changes a stored byte.
 - Keys are cached in the process (``CACHE_SIZE`` subjects). Decoding a
   ``Forgotten`` event drops its subjects' keys from the cache, so a process
   following the log stops reading them from that event on.
