@@ -246,6 +246,12 @@ def history_is_kept(engine: Engine, ids: dict[str, str]) -> None:
     assert (details["outcome"], timeline[completed]["actor"]) == ("other", "root")
     other = engine.client.get(f"/contacts/{ids['other']}", headers=read).json()
     assert other["family_name"] == "Wimbleforth" and not other["forgotten"]
+    for listed in ("/contacts", "/leads", "/activities"):
+        for q in ("zorbulon", "quaxtenby twins"):
+            page = engine.client.get(listed, params={"q": q}, headers=read)
+            assert (page.status_code, page.json()["items"]) == (200, []), listed
+    page = engine.client.get("/contacts", params={"q": "erased"}, headers=read)
+    assert [item["id"] for item in page.json()["items"]] == [ids["contact"]]
 
 
 class TestForgetRoute:
