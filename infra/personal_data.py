@@ -125,6 +125,8 @@ class Keys:
             entry = AESGCM(key) if key is not None else None
             if entry is None:
                 entry = _State.DESTROYED if exists else _State.NONE
+            if create and entry is _State.NONE:  # never store values unsealed
+                raise RuntimeError(f"no key could be made for {subject}")
             self._remember(subject, entry)
         return entry
 

@@ -73,10 +73,14 @@ class PgKeyTable:
                     f" SELECT key FROM {self.keys} WHERE subject_id = %s",
                     (subject, new_key(), subject),
                 )
-            else:
-                curs.execute(
-                    f"SELECT key FROM {self.keys} WHERE subject_id = %s", (subject,)
-                )
+                row = curs.fetchone()
+                if row is not None:
+                    return _found(row)
+                # another writer made it after this statement's snapshot: the
+                # insert saw it (conflict), the select did not; now it does
+            curs.execute(
+                f"SELECT key FROM {self.keys} WHERE subject_id = %s", (subject,)
+            )
             row = curs.fetchone()
         return _found(row)
 
