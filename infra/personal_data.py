@@ -11,6 +11,10 @@ What must hold:
       "_personal": {"subject": "<hex id>", "fields": ["emails", ...],
                     "sealed": "<base64 nonce + ciphertext>"}
 
+  The sealed plain text is a JSON object of path -> value (made by the
+  ``json`` module; by the application's transcoder, and ``"codec":
+  "transcoder"`` in the box, for a value that module cannot write).
+
   The box is bound to the event (originator id and version are its
   associated data), so it cannot be moved to another event.
 - One key per subject (a contact, a lead, or a record about nobody we could
@@ -32,6 +36,7 @@ What must hold:
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import threading
@@ -102,25 +107,27 @@ class Keys:
 
     def __init__(self, table: KeyTable, cache_size: int = CACHE_SIZE) -> None:
         self.table = table
-        self._cache: OrderedDict[UUID, Entry] = OrderedDict()
+        self._cache: OrderedDict[str, Entry] = OrderedDict()  # by id hex
         self._size = cache_size
         self._lock = threading.Lock()
 
-    def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
-        """The subject's cipher; ``None`` if its key is destroyed (or was
-        never made and ``create`` is false)."""
+    def cipher(self, subject: UUID | str, *, create: bool) -> AESGCM | None:
+        """The cipher of a subject (its id, or the id's hex); ``None`` if its
+        key is destroyed (or was never made and ``create`` is false)."""
         entry = self._entry(subject, create=create)
         return entry if isinstance(entry, AESGCM) else None
 
     def destroyed(self, subject: UUID) -> bool:
         return self._entry(subject, create=False) is _State.DESTROYED
 
-    def _entry(self, subject: UUID, *, create: bool) -> Entry:
+    def _entry(self, subject: UUID | str, *, create: bool) -> Entry:
+        name = subject if isinstance(subject, str) else subject.hex
         with self._lock:
-            entry = self._cache.get(subject)
+            entry = self._cache.get(name)
             if entry is not None:
-                self._cache.move_to_end(subject)
+                self._cache.move_to_end(name)
         if entry is None or (create and entry is _State.NONE):
+            subject = UUID(hex=name)
             exists, key = self.table.fetch_key(subject, create=create)
             entry = AESGCM(key) if key is not None else None
             if entry is None:
@@ -132,15 +139,15 @@ class Keys:
 
     def _remember(self, subject: UUID, entry: Entry) -> None:
         with self._lock:
-            self._cache[subject] = entry
-            self._cache.move_to_end(subject)
+            self._cache[subject.hex] = entry
+            self._cache.move_to_end(subject.hex)
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
 
     def evict(self, subjects: Iterable[UUID]) -> None:
         with self._lock:
             for subject in subjects:
-                self._cache.pop(subject, None)
+                self._cache.pop(subject.hex, None)
 
     def destroy(self, subjects: Sequence[UUID]) -> None:
         self.table.destroy(subjects)
@@ -216,7 +223,10 @@ class PersonalDataMapper(Mapper[UUID]):
         box: dict[str, Any] = {"subject": subject.hex, "fields": sorted(values)}
         cipher = self.keys.cipher(subject, create=True)
         if cipher is not None:  # a forgotten subject's new data is erased at once
-            plain = self.transcoder.encode(values)
+            try:  # texts and lists of texts: the json module is enough
+                plain = json.dumps(values, ensure_ascii=False).encode()
+            except TypeError:
+                plain, box["codec"] = self.transcoder.encode(values), "transcoder"
             sealed = seal(cipher, plain, _bound(originator_id, version))
             box["sealed"] = base64.b64encode(sealed).decode()
         return box
@@ -289,13 +299,14 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         cipher = None
         if "sealed" in box:
-            cipher = self.keys.cipher(UUID(box["subject"]), create=False)
+            cipher = self.keys.cipher(box["subject"], create=False)
         if cipher is None:
             state[ERASED_FIELD] = list(box["fields"])
             return
         sealed = base64.b64decode(box["sealed"])
         plain = unseal(cipher, sealed, _bound(record, version))
-        for path, value in self.transcoder.decode(plain).items():
+        decode = self.transcoder.decode if "codec" in box else json.loads
+        for path, value in decode(plain).items():
             set_path(state, path, value)
 
     # -- whose data ------------------------------------------------------

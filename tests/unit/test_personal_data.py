@@ -140,6 +140,28 @@ class TestSealing:
         second.close()
 
 
+class Noted(Contact.Event):
+    """A personal value the json module cannot write (a time)."""
+
+    personal = ("seen_at",)
+    subject = None
+    seen_at: datetime
+
+
+class TestCodec:
+    def test_a_value_json_cannot_write_is_sealed_with_the_transcoder(
+        self, app: SalesApplication
+    ) -> None:
+        event = Noted(  # type: ignore[call-arg]
+            originator_id=uuid4(), originator_version=1, timestamp=AT, seen_at=AT
+        )
+        stored = app.mapper.to_stored_event(event)
+        assert b'"codec":"transcoder"' in stored.state
+        assert b"2030" not in stored.state.split(b"seen_at")[1]
+        decoded: Any = app.mapper.to_domain_event(stored)
+        assert decoded.seen_at == AT
+
+
 class TestForgetting:
     def test_forgetting_erases_the_contact_its_lead_and_its_activities(
         self, app: SalesApplication
