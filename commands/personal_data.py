@@ -1,4 +1,5 @@
-"""Forgetting a contact: its personal data erased, its history kept.
+"""Forgetting a contact (or a lead never converted): its personal data
+erased, its history kept.
 
 What must hold:
 - ``forget_contact`` destroys the keys of the contact and of every lead it
@@ -9,6 +10,8 @@ What must hold:
   nothing and answers as before.
 - A lead counts as the contact's only if its history says it became that
   contact (the key table's link is written before the conversion commits).
+- ``forget_lead`` does the same for a lead that never became a contact; a
+  converted lead is forgotten with its contact (rule ``forget_the_contact``).
 - The store's mapper does the erasing (``infra.personal_data``); a store
   without one (in-memory tests) records the event and erases nothing.
 """
@@ -35,6 +38,10 @@ class Shredder(Protocol):
 
 class ForgetContact(Command):
     contact_id: UUID
+
+
+class ForgetLead(Command):
+    lead_id: UUID
 
 
 def shredder_of(app: SalesApplication) -> Shredder | None:
@@ -69,3 +76,17 @@ def forget_contact(app: SalesApplication, cmd: ForgetContact, ctx: Context) -> O
     outcome = save(app, ctx, contact)
     erased = load(app, Contact, contact.id, Context.anonymous())
     return replace(outcome, aggregate=erased)
+
+
+def forget_lead(app: SalesApplication, cmd: ForgetLead, ctx: Context) -> Outcome:
+    """A lead never converted (``Lead.forget``): its key, then ``Forgotten``.
+    The answer holds the lead as it now reads: erased."""
+    lead = load(app, Lead, cmd.lead_id, ctx)
+    if lead.forgotten:
+        return Outcome(lead, app.recorder.max_notification_id() or 0)
+    lead.forget()  # refuses a converted lead before any key is destroyed
+    shredder = shredder_of(app)
+    if shredder is not None:
+        shredder.forget_subjects([lead.id])
+    outcome = save(app, ctx, lead)
+    return replace(outcome, aggregate=load(app, Lead, lead.id, Context.anonymous()))

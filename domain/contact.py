@@ -27,7 +27,7 @@ class Contact(SalesAggregate):
         """The contact's personal data was erased (its keys destroyed), and
         that of the leads it was converted from (``lead_ids``)."""
 
-        forgets: ClassVar[str] = "lead_ids"
+        forgets: ClassVar[tuple[str, ...]] = ("lead_ids",)
         lead_ids: tuple[UUID, ...]
 
         def apply(self, aggregate: Any) -> None:

@@ -13,9 +13,10 @@ What must hold:
 - ``joins`` of an event class names a field holding the id of another
   subject that the record's data now also belongs to (a lead's ``Converted``
   names the contact it became): forgetting that one forgets this one too.
-- ``forgets`` of an event class (``Contact.Forgotten``) names the field
-  listing the other subjects forgotten with its record (the record's own
-  key is destroyed too); the store drops their cached keys on reading it.
+- ``forgets`` of an event class (``Contact.Forgotten``, ``Lead.Forgotten``)
+  names the fields listing the other subjects forgotten with its record
+  (whose own key is destroyed too); the store drops their cached keys on
+  reading it.
 - ``state`` of ``declare`` names the aggregate's attributes holding personal
   data, for snapshots (a snapshot's ``state`` dict holds them).
 - A value is personal content only when present: ``None``, ``""``, ``[]`` and

@@ -283,7 +283,8 @@ class PersonalDataMapper(Mapper[UUID]):
             erase(state, paths)
         forgets = getattr(cls, "forgets", None)
         if forgets is not None:
-            self.keys.evict([record, *state.get(forgets, ())])
+            others = [s for field in forgets for s in state.get(field, ())]
+            self.keys.evict([record, *others])
 
     # -- forgetting (used by the command layer, duck-typed) ----------------
 

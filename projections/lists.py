@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.contact import Contact
+from domain.lead import Lead
 from domain.personal import ERASED
 from projections.lists_rows import (
     AT_ACCOUNT,
@@ -176,6 +177,8 @@ class Lists(View):
                 self.contact_renamed(step, event.originator_id, values)
             if isinstance(event, Contact.Forgotten):
                 self.forgotten(step, event)
+            elif isinstance(event, Lead.Forgotten):
+                self.lead_forgotten(step, event.originator_id)
         if table == "accounts" and {"name", "territory"} & set(values):
             self.account_changed(step, event.originator_id, "name" in values)
 
@@ -243,8 +246,12 @@ class Lists(View):
         refresh(step, "contacts", "contact_id", event.originator_id)
         self.contact_renamed(step, event.originator_id, erased)
         for lead_id in event.lead_ids:
-            _erase(step, "leads", _LEAD_PERSONAL, lead_id)
-            refresh(step, "leads", "lead_id", lead_id)
+            self.lead_forgotten(step, lead_id)
+
+    @staticmethod
+    def lead_forgotten(step: Step, lead_id: UUID) -> None:
+        _erase(step, "leads", _LEAD_PERSONAL, lead_id)
+        refresh(step, "leads", "lead_id", lead_id)
 
     def account_changed(self, step: Step, account_id: UUID, named: bool) -> None:
         """Rows at the account take its name and territory (also when it is

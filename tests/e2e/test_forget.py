@@ -214,6 +214,10 @@ def test_forgetting_leaves_no_trace_of_the_person_and_keeps_the_history(
     replay = engine.client.post(f"/contacts/{ids['contact']}/forget", headers=key)
     assert replay.json() == body and replay.headers["Idempotent-Replayed"] == "true"
     history_is_kept(engine, ids)
+    rebuilds_equal_the_live_views(engine)
+
+
+def rebuilds_equal_the_live_views(engine: Engine) -> None:
     for name in list(engine.container.projections.runners):
         live = view_rows(engine.container)
         engine.container.projections.rebuild(name)
@@ -308,3 +312,78 @@ class TestForgetRoute:
         )
         assert stale.status_code == 412
         assert UUID(contact["id"])
+
+
+LEAD_SECRETS = ("glorbwick", "fennimore", "glorbmail", "2079460987", "glorbologist")
+
+
+def test_forgetting_a_lead_never_converted_leaves_no_trace_of_it(
+    engine: Engine,
+) -> None:
+    lead = write(
+        engine,
+        "/leads",
+        {
+            "given_name": "Glorbwick",
+            "family_name": "Fennimore",
+            "email": "glorbwick@glorbmail.example",
+            "phone": "+44 20 7946 0987",
+            "title": "Head Glorbologist",
+            "company_name": "Vandelay Imports",
+            "source": {"kind": "event"},
+        },
+    )
+    url = f"/leads/{lead['id']}"
+    write(engine, f"{url}/disqualify", {"reason": "Glorbwick said no"})
+    caught_up(engine)
+    assert set(found(engine.container, LEAD_SECRETS)) == set(LEAD_SECRETS)
+
+    forgotten = write(engine, f"{url}/forget")
+
+    assert (forgotten["family_name"], forgotten["email"]) == (ERASED, ERASED)
+    assert forgotten["forgotten"] and forgotten["status"] == "disqualified"
+    assert forgotten["disqualify_reason"] == ERASED
+    assert forgotten["company_name"] == "Vandelay Imports"
+    caught_up(engine)
+    left = found(engine.container, (*LEAD_SECRETS, "glorbwick said no"))
+    assert left == {}, left
+    again = engine.client.post(f"{url}/work", headers=auth("admin"))
+    assert (again.status_code, again.json()["rule"]) == (422, "lead_forgotten")
+    rebuilds_equal_the_live_views(engine)
+
+
+class TestForgetLeadRoute:
+    @pytest.fixture
+    def sqlite_engine(self, tmp_path: Path) -> Iterator[Engine]:
+        settings = Settings(sqlite_path=tmp_path / "sfa.db", api_tokens=TOKENS)
+        container = bootstrap(settings)
+        with TestClient(create_app(lambda: container)) as client:
+            yield Engine(client, container)
+
+    def test_only_an_admin_forgets_a_lead(self, sqlite_engine: Engine) -> None:
+        body = {"family_name": "Byron", "source": {"kind": "web"}}
+        lead = write(sqlite_engine, "/leads", body)
+        url = f"/leads/{lead['id']}/forget"
+        assert sqlite_engine.client.post(url).status_code == 401
+        for role in ("rep", "manager", "analyst", "auditor", "service"):
+            answer = sqlite_engine.client.post(url, headers=auth(role))
+            assert answer.status_code == 403, role
+        missing = f"/leads/{uuid4()}/forget"
+        assert (
+            sqlite_engine.client.post(missing, headers=auth("admin")).status_code == 404
+        )
+
+    def test_a_converted_lead_is_forgotten_with_its_contact(
+        self, sqlite_engine: Engine
+    ) -> None:
+        body = {"given_name": "Ada", "family_name": "Byron", "source": {"kind": "web"}}
+        body |= {"company_name": "Analytical"}
+        lead = write(sqlite_engine, "/leads", body)
+        url = f"/leads/{lead['id']}"
+        write(sqlite_engine, f"{url}/qualify")
+        write(sqlite_engine, f"{url}/convert", {})
+        refused = sqlite_engine.client.post(f"{url}/forget", headers=auth("admin"))
+        assert refused.status_code == 422
+        assert refused.json()["rule"] == "forget_the_contact"
+        read = sqlite_engine.client.get(url, headers=auth("analyst")).json()
+        assert read["family_name"] == "Byron"  # nothing was erased
