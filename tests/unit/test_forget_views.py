@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from commands import activities, contacts, lead_conversion, leads
 from commands.application import SalesApplication
-from commands.personal_data import ForgetContact, forget_contact
+from commands.personal_data import (
+    ForgetContact,
+    ForgetLead,
+    forget_contact,
+    forget_lead,
+)
 from infra.view_store import SQLiteViewStore
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
@@ -26,7 +31,9 @@ from tests.unit.helpers import run
 SOON = datetime.now(UTC) + timedelta(days=1)
 VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
 STEPS = st.lists(
-    st.sampled_from(["person", "lead", "plan", "complete", "rename", "catch_up"]),
+    st.sampled_from(
+        ["person", "lead", "raw_lead", "plan", "complete", "rename", "catch_up"]
+    ),
     max_size=20,
 )
 
@@ -39,6 +46,7 @@ class World:
         self.live = [Runner(v(), self.store, self.app, batch_size=batch) for v in VIEWS]
         self.people: list[UUID] = []
         self.planned: list[UUID] = []
+        self.raw_leads: list[UUID] = []
 
     def catch_up(self) -> None:
         for runner in self.live:
@@ -64,6 +72,8 @@ class World:
             )
         elif step == "lead":
             self.people.append(self.converted_lead(n))
+        elif step == "raw_lead":
+            self.raw_leads.append(self.captured_lead(n))
         elif step == "plan":
             plan = activities.PlanActivity(
                 kind="call",
@@ -91,7 +101,7 @@ class World:
         else:
             self.catch_up()
 
-    def converted_lead(self, n: int) -> UUID:
+    def captured_lead(self, n: int) -> UUID:
         capture = leads.CaptureLead(
             given_name=f"Lea{n}",
             family_name="Qzx",
@@ -99,7 +109,11 @@ class World:
             company_name=f"Co {n}",
             source=leads.OtherSource(kind="web"),
         )
-        lead_id = run(self.app, leads.capture_lead, capture).aggregate.id
+        found: UUID = run(self.app, leads.capture_lead, capture).aggregate.id
+        return found
+
+    def converted_lead(self, n: int) -> UUID:
+        lead_id = self.captured_lead(n)
         run(self.app, leads.qualify_lead, leads.QualifyLead(lead_id=lead_id))
         convert = lead_conversion.ConvertLead(lead_id=lead_id)
         run(self.app, lead_conversion.convert_lead, convert)
@@ -134,6 +148,9 @@ def test_the_live_views_equal_a_rebuild_after_forgetting(
         world.app.mapper.forget_subjects([contact_id, *lead_ids])  # type: ignore[attr-defined]
         world.catch_up()
     run(world.app, forget_contact, ForgetContact(contact_id=contact_id))
+    if world.raw_leads:
+        forget = ForgetLead(lead_id=world.raw_leads[who % len(world.raw_leads)])
+        run(world.app, forget_lead, forget)
     world.catch_up()
     live = world.rows()
     for view in VIEWS:
