@@ -28,6 +28,7 @@ from domain.activity_rules import (
     check_details,
 )
 from domain.base import SalesAggregate, check
+from domain.personal import declare
 
 PLANNED, COMPLETED, CANCELLED = "planned", "completed", "cancelled"
 DETAILS = ("purpose", "purpose_note", "notes", "department")
@@ -211,3 +212,16 @@ class Activity(SalesAggregate):
     def _details_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         for name, value in new.items():
             setattr(self, name, value)
+
+
+_NOTES = ("purpose_note", "notes")
+declare(
+    Activity,
+    subject="contact_id",
+    Planned=_NOTES,
+    Logged=(*_NOTES, "outcome_note"),
+    Completed=("outcome_note", "notes"),
+    DetailsChanged=tuple(f"{side}.{n}" for side in ("old", "new") for n in _NOTES),
+    Cancelled=("reason",),
+    state=(*_NOTES, "outcome_note", "cancel_reason"),
+)

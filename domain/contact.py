@@ -5,18 +5,44 @@ What must hold:
 - Each kind of detail change is its own event carrying the old and the new
   value, so the history of every field is exact.
 - A change that changes nothing records nothing.
+- A forgotten contact (``Forgotten``: its personal data erased, see
+  ``domain.personal``) changes no more and is not to be contacted.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.personal import declare
 
 
 class Contact(SalesAggregate):
+    forgotten = False  # a class default: contacts recorded before it existed
+
+    class Forgotten(SalesAggregate.Event):
+        """The contact's personal data was erased (its keys destroyed), and
+        that of the leads it was converted from (``lead_ids``)."""
+
+        forgets: ClassVar[tuple[str, ...]] = ("lead_ids",)
+        lead_ids: tuple[UUID, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.forgotten = True
+            aggregate.do_not_contact = True
+
+    def forget(self, lead_ids: tuple[UUID, ...]) -> None:
+        """Once: forgetting a forgotten contact records nothing."""
+        if not self.forgotten:
+            self.trigger_event(self.Forgotten, lead_ids=tuple(lead_ids))
+
+    def _require_remembered(self) -> None:
+        msg = "the contact was forgotten: it changes no more"
+        check(not self.forgotten, "contact_forgotten", msg)
+
     @event("Registered")
     def __init__(
         self,
@@ -42,6 +68,7 @@ class Contact(SalesAggregate):
         self.do_not_contact = do_not_contact
 
     def rename(self, given_name: str, family_name: str) -> None:
+        self._require_remembered()
         if (given_name, family_name) != (self.given_name, self.family_name):
             self._renamed(
                 old_given_name=self.given_name,
@@ -62,6 +89,7 @@ class Contact(SalesAggregate):
         self.family_name = family_name
 
     def change_emails(self, emails: tuple[str, ...]) -> None:
+        self._require_remembered()
         if tuple(emails) != self.emails:
             self._emails_changed(old=self.emails, new=tuple(emails))
 
@@ -70,6 +98,7 @@ class Contact(SalesAggregate):
         self.emails = tuple(new)
 
     def change_phones(self, phones: tuple[str, ...]) -> None:
+        self._require_remembered()
         if tuple(phones) != self.phones:
             self._phones_changed(old=self.phones, new=tuple(phones))
 
@@ -78,6 +107,7 @@ class Contact(SalesAggregate):
         self.phones = tuple(new)
 
     def change_title(self, title: str | None) -> None:
+        self._require_remembered()
         if title != self.title:
             self._title_changed(old=self.title, new=title)
 
@@ -86,6 +116,7 @@ class Contact(SalesAggregate):
         self.title = new
 
     def move_to_account(self, account_id: UUID | None) -> None:
+        self._require_remembered()
         if account_id != self.account_id:
             self._account_changed(old=self.account_id, new=account_id)
 
@@ -94,6 +125,7 @@ class Contact(SalesAggregate):
         self.account_id = new
 
     def assign_department(self, department: str | None) -> None:
+        self._require_remembered()
         if department != self.department:
             self._department_changed(old=self.department, new=department)
 
@@ -102,6 +134,7 @@ class Contact(SalesAggregate):
         self.department = new
 
     def assign_owner(self, owner_id: UUID | None) -> None:
+        self._require_remembered()
         if owner_id != self.owner_id:
             self._owner_changed(old=self.owner_id, new=owner_id)
 
@@ -110,6 +143,7 @@ class Contact(SalesAggregate):
         self.owner_id = new
 
     def set_consent(self, *, do_not_contact: bool, reason: str | None) -> None:
+        self._require_remembered()
         check(
             not do_not_contact or bool(reason),
             "do_not_contact_needs_reason",
@@ -123,3 +157,16 @@ class Contact(SalesAggregate):
     @event("ConsentChanged")
     def _consent_changed(self, old: bool, new: bool, reason: str | None) -> None:
         self.do_not_contact = new
+
+
+_NAMES = ("given_name", "family_name")
+declare(
+    Contact,
+    Registered=(*_NAMES, "emails", "phones", "title"),
+    Renamed=(*_NAMES, "old_given_name", "old_family_name"),
+    EmailsChanged=("old", "new"),
+    PhonesChanged=("old", "new"),
+    TitleChanged=("old", "new"),
+    ConsentChanged=("reason",),
+    state=(*_NAMES, "emails", "phones", "title"),
+)

@@ -21,69 +21,48 @@ What must hold:
 - Disqualifying needs a reason; the score is 0..100.
 - Each kind of change is its own event carrying the old and the new value; a
   change that changes nothing records nothing.
+- A forgotten lead (``Forgotten``: its personal data erased, see
+  ``domain.personal``) changes no more; a converted one is forgotten with
+  the contact it became, not on its own.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.lead_rules import SOURCES as SOURCES
+from domain.lead_rules import check_identity, check_score, check_source
+from domain.personal import declare
 
-PURCHASED_LIST = "purchased_list"
-RELATED_PRODUCT_CUSTOMER = "related_product_customer"
-_PLAIN_SOURCES = ("web", "referral", "event", "other")
-SOURCES = (PURCHASED_LIST, RELATED_PRODUCT_CUSTOMER, *_PLAIN_SOURCES)
 NEW, WORKING, QUALIFIED = "new", "working", "qualified"
 DISQUALIFIED, CONVERTED = "disqualified", "converted"
 _PERSON = ("given_name", "family_name", "email", "phone", "title")
 DETAILS = (*_PERSON, "company_name", "web_domain")
 
 
-def check_identity(details: dict[str, Any]) -> None:
-    named = any(details.get(k) for k in ("family_name", "company_name", "email"))
-    msg = "a lead names a person (family name), a company or an email"
-    check(named, "lead_needs_identity", msg)
-
-
-def check_source(
-    source: str,
-    list_name: str | None = None,
-    cost_per_lead: Decimal | None = None,
-    currency: str | None = None,
-    product: str | None = None,
-) -> None:
-    check(source in SOURCES, "unknown_lead_source", f"no lead source {source!r}")
-    bought = (list_name, cost_per_lead, currency)
-    if source == PURCHASED_LIST:
-        msg = "a purchased-list lead names its list, cost per lead and currency"
-        complete = bool(list_name) and None not in bought
-        check(complete, "purchased_list_needs_list_and_cost", msg)
-        cost = cost_per_lead or Decimal(0)
-        msg = "the cost per lead is a finite amount, not negative"
-        check(cost.is_finite() and cost >= 0, "cost_per_lead_invalid", msg)
-        code = currency or ""
-        msg = f"{code!r} is not an ISO 4217 currency code"
-        check(len(code) == 3 and code.isalpha() and code.isupper(), "bad_currency", msg)
-    else:
-        msg = "only a purchased-list lead carries a list, cost or currency"
-        check(bought == (None, None, None), "source_fields_mismatch", msg)
-    if source == RELATED_PRODUCT_CUSTOMER:
-        msg = "a related-product-customer lead names the product"
-        check(bool(product), "related_product_needs_product", msg)
-    else:
-        msg = "only a related-product-customer lead carries a product"
-        check(product is None, "source_fields_mismatch", msg)
-
-
-def check_score(score: int) -> None:
-    check(0 <= score <= 100, "score_out_of_range", "the score is 0 to 100")
-
-
 class Lead(SalesAggregate):
+    forgotten = False  # a class default: leads recorded before it existed
+
+    class Forgotten(SalesAggregate.Event):
+        """The lead's personal data was erased (its key destroyed)."""
+
+        forgets: ClassVar[tuple[str, ...]] = ()
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.forgotten = True
+
+    def forget(self) -> None:
+        """Once. A converted lead is forgotten with the contact it became."""
+        msg = "a converted lead is forgotten with its contact: forget that one"
+        check(self.status != CONVERTED, "forget_the_contact", msg)
+        if not self.forgotten:
+            self.trigger_event(self.Forgotten)
+
     @event("Captured")
     def __init__(
         self,
@@ -138,6 +117,8 @@ class Lead(SalesAggregate):
     def _require_open(self) -> None:
         msg = "a converted lead does not change any more"
         check(self.status != CONVERTED, "lead_converted", msg)
+        msg = "the lead was forgotten: it changes no more"
+        check(not self.forgotten, "lead_forgotten", msg)
 
     def change_details(self, **changes: Any) -> None:
         """Only the named ``DETAILS`` change; the lead keeps an identity."""
@@ -245,3 +226,15 @@ class Lead(SalesAggregate):
         self.contact_id = contact_id
         self.account_id = account_id
         self.opportunity_id = opportunity_id
+
+
+_CHANGED = tuple(f"{side}.{name}" for side in ("old", "new") for name in _PERSON)
+declare(
+    Lead,
+    joins={"Converted": "contact_id"},
+    Captured=_PERSON,
+    DetailsChanged=_CHANGED,
+    Disqualified=("reason",),
+    Reopened=("reason",),
+    state=(*_PERSON, "disqualify_reason"),
+)

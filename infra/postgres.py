@@ -14,11 +14,12 @@ for an unnamed environment).
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, Mapper, Transcoder
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
+from infra.personal_keys import PgKeyTable, sealing_mapper
 from infra.pg_datastore import PgDatastore
 from infra.pg_recorders import (
     PgAggregateRecorder,
@@ -55,6 +56,22 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
             pool_size=int(self.env.get(self.POOL_SIZE) or 10),
             poll_interval=float(self.env.get(self.POLL_INTERVAL) or 1.0),
         )
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        """Seals personal data (``infra.personal_data``) unless a mapper
+        class is named."""
+        if mapper_class is not None or self.env.get(self.MAPPER_TOPIC):
+            return super().mapper(transcoder, mapper_class)
+        prefix = self._prefix("stored")
+        table = PgKeyTable(
+            self.datastore, events=f"{prefix}_events", keys=f"{prefix}_personal_keys"
+        )
+        create = strtobool(self.env.get(self.CREATE_TABLE) or "yes")
+        return sealing_mapper(self, table, transcoder, create=create)
 
     def _prefix(self, default: str) -> str:
         return self.env.name.lower() or default

@@ -23,8 +23,10 @@ from typing import Any, TypeVar
 from eventsourcing.persistence import (
     ApplicationRecorder,
     ListenNotifySubscription,
+    Mapper,
     StoredEvent,
     Subscription,
+    Transcoder,
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -33,6 +35,8 @@ from eventsourcing.sqlite import (
     SQLiteProcessRecorder,
 )
 from eventsourcing.utils import Environment, EnvType
+
+from infra.personal_keys import SQLiteKeyTable, sealing_mapper
 
 R = TypeVar("R", bound=ApplicationRecorder)
 
@@ -160,6 +164,21 @@ class Factory(SQLiteFactory):
         super().__init__(env)
         self.db_name = db_name
         self.poll_interval = float(self.env.get(self.POLL_INTERVAL) or 1.0)
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        """Seals personal data (``infra.personal_data``) unless a mapper
+        class is named."""
+        if mapper_class is not None or self.env.get(self.MAPPER_TOPIC):
+            return super().mapper(transcoder, mapper_class)
+        table = SQLiteKeyTable(
+            self.datastore, events="stored_events", keys="personal_keys"
+        )
+        create = self.env_create_table()
+        return sealing_mapper(self, table, transcoder, create=create)
 
     def application_recorder(self) -> ApplicationRecorder:
         return self._configured(super().application_recorder())

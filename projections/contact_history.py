@@ -20,6 +20,7 @@ from domain.base import public_type
 from domain.contact import Contact
 from domain.lead import Lead
 from domain.opportunity import Opportunity
+from domain.personal import ERASED_FIELD, erase, personal_paths
 from projections.events import event_class, events_of
 from projections.view import Step, View, handles
 
@@ -34,6 +35,11 @@ LOGGED = event_class(Activity, "Logged")
 ACTIVITY_CHANGED = event_class(Activity, "DetailsChanged")
 OPENED = event_class(Opportunity, "Opened")
 CONVERTED = event_class(Lead, "Converted")
+PERSONAL = {
+    public_type(cls): personal_paths(cls)
+    for aggregate in (Contact, Activity, Lead)
+    for cls in events_of(aggregate)
+}
 ACTIVITY_ROW = ("contact_id", "account_id", "kind", "purpose", "department", "rep_id")
 ACTIVITY_COLUMNS = ("purpose", "department")  # what DetailsChanged may change
 
@@ -128,6 +134,28 @@ class ContactHistory(View):
         else:
             account_id = self.account_of(step, event.originator_id)
         self.entry(step, event, contact_id=event.originator_id, account_id=account_id)
+        if isinstance(event, Contact.Forgotten):
+            self.forgotten(step, event.originator_id)
+
+    @staticmethod
+    def forgotten(step: Step, contact_id: UUID) -> None:
+        """Each entry on the contact's timeline reads as a rebuild from the
+        erased events would write it: personal values erased and named in
+        ``erased`` (``domain.personal.erase``)."""
+        step.execute(
+            "SELECT position, event_type, details FROM {entries} WHERE contact_id = %s",
+            contact_id,
+        )
+        for position, event_type, text in step.cursor.fetchall():
+            fields = json.loads(text)
+            if ERASED_FIELD in fields:
+                continue  # written after the keys were destroyed
+            if erase(fields, PERSONAL.get(event_type, ())):
+                step.execute(
+                    "UPDATE {entries} SET details = %s WHERE position = %s",
+                    json.dumps(fields, default=str, sort_keys=True),
+                    position,
+                )
 
     @staticmethod
     def recache(step: Step, key: tuple[str, UUID], **changed: Any) -> None:

@@ -18,6 +18,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.contact import Contact
+from domain.lead import Lead
+from domain.personal import ERASED
 from projections.lists_rows import (
     AT_ACCOUNT,
     CACHED,
@@ -49,6 +52,22 @@ def _customer(step: Step, values: dict[str, Any]) -> None:
         values["company"], values["territory"] = (
             (account["name"], account["territory"]) if account else (None, None)
         )
+
+
+_LEAD_PERSONAL = ("given_name", "family_name", "email", "phone", "title")
+
+
+def _erase(step: Step, table: str, columns: tuple[str, ...], of: Any) -> None:
+    """Present (non-empty) texts of ``columns`` become ``ERASED``."""
+    record_id = getattr(of, "originator_id", of)
+    sets = ", ".join(
+        f"{c} = CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE %s END" for c in columns
+    )
+    step.execute(
+        f"UPDATE {{{table}}} SET {sets} WHERE {KEYS[table]} = %s",
+        *[ERASED] * len(columns),
+        record_id,
+    )
 
 
 def _key(table: str, record_id: Any) -> tuple[str, str, str]:
@@ -156,6 +175,10 @@ class Lists(View):
             self.update(step, table, event, values)
             if table == "contacts" and "family_name" in values:
                 self.contact_renamed(step, event.originator_id, values)
+            if isinstance(event, Contact.Forgotten):
+                self.forgotten(step, event)
+            elif isinstance(event, Lead.Forgotten):
+                self.lead_forgotten(step, event.originator_id)
         if table == "accounts" and {"name", "territory"} & set(values):
             self.account_changed(step, event.originator_id, "name" in values)
 
@@ -209,6 +232,26 @@ class Lists(View):
             contact_id,
         )
         refresh(step, "activities", "contact_id", contact_id)
+
+    def forgotten(self, step: Step, event: Any) -> None:
+        """The contact's and its leads' personal columns read as they would
+        after a rebuild from the erased events: present texts ``ERASED``,
+        emails and phones ``[]``; search text and sort names follow."""
+        erased = {"given_name": ERASED, "family_name": ERASED}
+        _erase(step, "contacts", ("given_name", "family_name", "title"), event)
+        step.execute(
+            "UPDATE {contacts} SET emails = '[]', phones = '[]' WHERE contact_id = %s",
+            event.originator_id,
+        )
+        refresh(step, "contacts", "contact_id", event.originator_id)
+        self.contact_renamed(step, event.originator_id, erased)
+        for lead_id in event.lead_ids:
+            self.lead_forgotten(step, lead_id)
+
+    @staticmethod
+    def lead_forgotten(step: Step, lead_id: UUID) -> None:
+        _erase(step, "leads", _LEAD_PERSONAL, lead_id)
+        refresh(step, "leads", "lead_id", lead_id)
 
     def account_changed(self, step: Step, account_id: UUID, named: bool) -> None:
         """Rows at the account take its name and territory (also when it is

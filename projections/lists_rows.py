@@ -125,6 +125,7 @@ FIXED: dict[type, dict[str, Any]] = {
     event_class(Activity, "Logged"): {"status": COMPLETED},
     event_class(Activity, "Completed"): {"status": COMPLETED},
     event_class(Activity, "Cancelled"): {"status": CANCELLED},
+    Contact.Forgotten: {"do_not_contact": True},
 }
 CREATED = {event_class(Account, "Opened"), event_class(Contact, "Registered")}
 CREATED |= {event_class(Lead, "Captured"), event_class(Opportunity, "Opened")}

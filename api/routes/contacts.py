@@ -16,8 +16,9 @@ from api.schemas.contacts import (
     ContactOwnerIn,
     ContactPatch,
 )
-from api.writes import WRITE_ERRORS, WriteDep, read_response
+from api.writes import WRITE_ERRORS, AdminWriteDep, WriteDep, read_response
 from commands import contacts as cmd
+from commands import personal_data
 from commands.base import Context, load
 from domain.contact import Contact
 
@@ -57,3 +58,15 @@ def assign_owner(contact_id: UUID, body: ContactOwnerIn, w: WriteDep) -> JSONRes
 def set_consent(contact_id: UUID, body: ConsentIn, w: WriteDep) -> JSONResponse:
     command = cmd.SetContactConsent(contact_id=contact_id, **body.model_dump())
     return w.run(cmd.set_contact_consent, command, ContactOut.of)
+
+
+@router.post("/{contact_id}/forget", response_model=ContactOut, responses=WRITE_ERRORS)
+def forget_contact(contact_id: UUID, w: AdminWriteDep) -> JSONResponse:
+    """Erase the contact's personal data, and that of the lead it was
+    converted from, everywhere (admin only): their keys are destroyed and
+    ``sfa.contact.forgotten.v1`` is recorded. Names, emails, phones, titles
+    and notes then read as erased in every answer, view and export; the
+    rest of the history stays. Forgetting again changes nothing. A
+    forgotten contact changes no more (rule ``contact_forgotten``)."""
+    command = personal_data.ForgetContact(contact_id=contact_id)
+    return w.run(personal_data.forget_contact, command, ContactOut.of)

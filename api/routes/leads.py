@@ -21,8 +21,9 @@ from api.schemas.leads import (
     LeadPatch,
     ScoreIn,
 )
-from api.writes import WRITE_ERRORS, WriteDep, read_response
+from api.writes import WRITE_ERRORS, AdminWriteDep, WriteDep, read_response
 from commands import leads as cmd
+from commands import personal_data
 from commands.base import Context, load
 from commands.lead_conversion import ConvertLead, convert_lead
 from domain.lead import Lead
@@ -100,3 +101,15 @@ def convert(lead_id: UUID, body: ConvertIn, w: WriteDep) -> JSONResponse:
     a converted lead is a 422 (``lead_converted``)."""
     command = ConvertLead(lead_id=lead_id, **body.model_dump())
     return w.run(convert_lead, command, partial(LeadConversionOut.of, app=w.app))
+
+
+@router.post(ONE + "/forget", response_model=LeadOut, responses=WRITE_ERRORS)
+def forget_lead(lead_id: UUID, w: AdminWriteDep) -> JSONResponse:
+    """Erase the personal data of a lead that never became a contact (admin
+    only): its key is destroyed and ``sfa.lead.forgotten.v1`` recorded; names,
+    email, phone, title and reasons then read as erased everywhere, the rest
+    of its history stays. A converted lead is forgotten with its contact
+    (``POST /contacts/{id}/forget``; here a 422, rule ``forget_the_contact``).
+    Forgetting again changes nothing; a forgotten lead changes no more."""
+    command = personal_data.ForgetLead(lead_id=lead_id)
+    return w.run(personal_data.forget_lead, command, LeadOut.of)

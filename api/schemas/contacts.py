@@ -71,3 +71,8 @@ class ContactOut(RecordOut):
     owner_id: UUID | None
     department: str | None
     do_not_contact: bool
+    forgotten: bool = Field(
+        default=False,
+        description="personal data erased (POST /contacts/{id}/forget):"
+        " names and title read '[erased]', emails and phones []",
+    )

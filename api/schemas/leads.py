@@ -202,3 +202,9 @@ class LeadOut(RecordOut):
     contact_id: UUID | None = Field(description="once converted")
     account_id: UUID | None = Field(description="once converted")
     opportunity_id: UUID | None = Field(description="once converted, if any")
+    forgotten: bool = Field(
+        default=False,
+        description="personal data erased by POST /leads/{id}/forget: names,"
+        " email, phone, title read '[erased]' (as they do, with this false,"
+        " once the contact a converted lead became is forgotten)",
+    )
