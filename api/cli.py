@@ -117,6 +117,18 @@ def _run_until_interrupted(host: ProjectionHost, names: list[str] | None) -> Non
         pass
 
 
+def audit(args: argparse.Namespace) -> int:
+    from api import cli_audit
+
+    container = _container()
+    if isinstance(container, int):
+        return container
+    try:
+        return cli_audit.run(container, args)
+    finally:
+        container.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="sfa",
@@ -134,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     views.add_argument("action", choices=["status", "run", "rebuild"])
     views.add_argument("names", nargs="*", help="views (default: all)")
     views.set_defaults(func=projections)
+    from api import cli_audit
+
+    cli_audit.add_parser(commands)
+    commands.choices["audit"].set_defaults(func=audit)
     return root
 
 
