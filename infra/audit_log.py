@@ -132,8 +132,16 @@ def state_at(
         version=aggregate.version,
         created_on=aggregate.created_on,
         modified_on=aggregate.modified_on,
-        state={k: v for k, v in vars(aggregate).items() if not k.startswith("_")},
+        state=_public_fields(aggregate),
     )
+
+
+def _public_fields(aggregate: Any) -> dict[str, Any]:
+    """The record's fields as JSON values: a snapshot gives back tuples as
+    lists, and the answer must not depend on whether one was used."""
+    fields = {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
+    value: dict[str, Any] = to_jsonable_python(fields)
+    return value
 
 
 def _created_topic(app: SalesApplication, record_id: UUID) -> str:

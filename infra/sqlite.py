@@ -69,6 +69,21 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
+def _sealed_row(p: int, i: Any, v: Any, t: Any, s: Any, h: Any) -> SealedRow:
+    """A row as stored, whatever was written into it: SQLite keeps any type
+    in any column, and a tampered value must be reported, never crash."""
+    try:
+        originator_id = _uuid(i)
+    except ValueError:
+        originator_id = UUID(int=0)
+    version = v if isinstance(v, int) else -1
+    return SealedRow(p, originator_id, version, str(t), _bytes(s), h and _bytes(h))
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 class SQLiteSubscription(ListenNotifySubscription["SubscribableSQLiteRecorder"]):
     def __init__(
         self,
@@ -238,9 +253,7 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
                 " ORDER BY rowid LIMIT ?",
                 (after, stop, limit),
             )
-            return [
-                SealedRow(p, _uuid(i), v, t, s, h) for p, i, v, t, s, h in c.fetchall()
-            ]
+            return [_sealed_row(*row) for row in c.fetchall()]
 
     def select_checkpoints(self, after: int = 0, limit: int = 1000) -> list[Checkpoint]:
         """The ledger's checkpoints above ``after``, in position order."""
