@@ -83,6 +83,10 @@ def projections(args: argparse.Namespace) -> int:
     try:
         if args.action == "status":
             _print_status(host.status())
+        elif args.action == "rebuild" and (args.as_of or args.into):
+            from api.cli_audit import rebuild_as_of
+
+            return rebuild_as_of(container, args)
         elif args.action == "rebuild":
             for name in args.names or list(host.runners):
                 show = progress_printer(f"rebuild {name}", sys.stderr.write)
@@ -148,6 +152,7 @@ def parser() -> argparse.ArgumentParser:
     views.set_defaults(func=projections)
     from api import cli_audit
 
+    cli_audit.add_as_of_arguments(views)
     cli_audit.add_parser(commands)
     commands.choices["audit"].set_defaults(func=audit)
     return root

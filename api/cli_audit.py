@@ -6,8 +6,9 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from infra import audit_export, ledger
+from infra import audit_export, ledger, point_in_time
 from infra.audit_log import LogFilter
 from infra.bootstrap import Container
 from infra.projection_host import progress_printer
@@ -27,6 +28,55 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     out.add_argument("--actor")
     out.add_argument("--since", type=moment, help="ISO time, inclusive (UTC)")
     out.add_argument("--until", type=moment, help="ISO time, exclusive (UTC)")
+
+
+def add_as_of_arguments(views: argparse.ArgumentParser) -> None:
+    views.add_argument(
+        "--as-of",
+        metavar="TIME|POSITION",
+        help="rebuild: as the view stood then (needs --into)",
+    )
+    views.add_argument(
+        "--into",
+        metavar="SCHEMA|FILE",
+        help="rebuild: into this PostgreSQL schema or SQLite file, not the live view",
+    )
+
+
+def rebuild_as_of(container: Container, args: argparse.Namespace) -> int:
+    """``sfa projections rebuild NAME... --as-of X --into Y``."""
+    try:
+        if args.as_of and not args.into:
+            raise point_in_time.BadTarget("--as-of needs --into")
+        store = point_in_time.target_store(container.settings, args.into)
+    except point_in_time.BadTarget as e:
+        print(f"sfa: {e}", file=sys.stderr)
+        return 2
+    try:
+        return _rebuild_into(container, args, store)
+    except point_in_time.BadTarget as e:
+        print(f"sfa: {e}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+
+
+def _rebuild_into(container: Container, args: argparse.Namespace, store: Any) -> int:
+    app, host = container.app, container.projections
+    until = app.recorder.max_notification_id() or 0
+    if args.as_of:
+        wanted = point_in_time.parse_as_of(args.as_of)
+        until = (
+            wanted
+            if isinstance(wanted, int)
+            else point_in_time.position_at(app, wanted)
+        )
+    for name in args.names or list(host.runners):
+        view_class = type(host.runner(name).view)
+        show = progress_printer(f"rebuild {name} as of {until}", sys.stderr.write)
+        position = point_in_time.rebuild_as_of(app, view_class, store, until, show)
+        print(f"\nsfa: view {name} rebuilt into {args.into} as of position {position}")
+    return 0
 
 
 def moment(text: str) -> datetime:
