@@ -216,8 +216,9 @@ def _notifications(
     app: SalesApplication, after: int, stop: int, scan: int, size: int = 1000
 ) -> Iterator[Notification]:
     while scan > 0 and after < stop:
+        limit = min(size, scan)  # a bounded range keeps PostgreSQL on the index
         found = app.recorder.select_notifications(
-            after, min(size, scan), stop=stop, inclusive_of_start=False
+            after, limit, stop=min(stop, after + limit), inclusive_of_start=False
         )
         if not found:
             return

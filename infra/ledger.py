@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -97,8 +97,16 @@ class Checkpoint:
     recorded_at: datetime | str | None = None
 
 
+CanonicalRow = tuple[int, bytes, bytes | None]  # position, canonical, stored hash
+
+
 class LedgerReader(Protocol):
     """What a recorder offers the verifier (both stores implement it)."""
+
+    def select_canonical(self, after: int, stop: int, limit: int) -> list[CanonicalRow]:
+        """(position, canonical bytes, stored hash) of rows above ``after`` up
+        to ``stop``, built from the stored columns as they are now."""
+        ...
 
     def select_sealed(self, after: int, stop: int, limit: int) -> list[SealedRow]: ...
 
@@ -142,10 +150,19 @@ PAGE = 5000
 
 
 class _Walk:
-    """The chain recomputed row by row; stops at the first mismatch."""
+    """The chain recomputed page by page; stops at the first mismatch.
 
-    def __init__(self, start: int, previous: bytes, checkpoints: dict[int, Checkpoint]):
-        self.start = start
+    Pages are (position, canonical bytes, stored hash) rows: the loop does
+    one hash and a few comparisons per event."""
+
+    def __init__(
+        self,
+        reader: LedgerReader,
+        start: int,
+        previous: bytes,
+        checkpoints: dict[int, Checkpoint],
+    ):
+        self.reader = reader
         self.expected = start
         self.previous = previous
         self.checkpoints = checkpoints
@@ -155,46 +172,53 @@ class _Walk:
         self.checked = 0
         self.anchors = 0
 
-    def step(self, row: SealedRow) -> str | None:
-        if row.position != self.expected:
-            return (
-                f"event missing: expected position {self.expected}, "
-                f"found {row.position} next (deleted or renumbered)"
-            )
-        computed = chain(
-            self.previous,
-            row.position,
-            row.originator_id,
-            row.version,
-            row.topic,
-            row.state,
+    def page(self, rows: Sequence[CanonicalRow]) -> tuple[int, str] | None:
+        """The first bad position in ``rows`` and why; None: all matched."""
+        expected, previous = self.expected, self.previous
+        legacy, marks = self.legacy_upto, self.checkpoints
+        try:
+            for position, canonical_bytes, stored in rows:
+                if position != expected:
+                    return expected, _missing(expected, position)
+                computed = _sha256(previous + canonical_bytes).digest()
+                if stored != computed and (stored is not None or position > legacy):
+                    return position, self._mismatch(position, stored)
+                if position in marks:
+                    problem = self._checkpoint(marks[position], computed)
+                    if problem:
+                        return position, problem
+                previous = computed
+                expected += 1
+            return None
+        finally:
+            self.checked += expected - self.expected
+            self.expected, self.previous = expected, previous
+
+    def _mismatch(self, position: int, stored: bytes | None) -> str:
+        if stored is None:
+            return "event has no stored hash after the ledger began"
+        rows = self.reader.select_sealed(position - 1, position, 1)
+        what = f"event {rows[0].originator_id} v{rows[0].version}" if rows else "event"
+        return (
+            f"{what} no longer matches its seal: its bytes were altered, "
+            "or it was moved from another position"
         )
-        problem = self._compare(row, computed)
-        if problem:
-            return problem
-        self.previous = computed
-        self.expected += 1
-        self.checked += 1
+
+    def _checkpoint(self, checkpoint: Checkpoint, computed: bytes) -> str | None:
+        if checkpoint.hash != computed:
+            return (
+                f"{checkpoint.kind} checkpoint at {checkpoint.position} records "
+                f"{checkpoint.hash.hex()}, the chain gives {computed.hex()}"
+            )
+        self.anchors += 1
         return None
 
-    def _compare(self, row: SealedRow, computed: bytes) -> str | None:
-        if row.hash is None and row.position > self.legacy_upto:
-            return "event has no stored hash after the ledger began"
-        if row.hash is not None and row.hash != computed:
-            return (
-                f"event {row.originator_id} v{row.version} no longer matches "
-                "its seal: its bytes were altered, or it was moved from "
-                "another position"
-            )
-        checkpoint = self.checkpoints.get(row.position)
-        if checkpoint is not None:
-            if checkpoint.hash != computed:
-                return (
-                    f"{checkpoint.kind} checkpoint at {row.position} records "
-                    f"{checkpoint.hash.hex()}, the chain gives {computed.hex()}"
-                )
-            self.anchors += 1
-        return None
+
+def _missing(expected: int, found: int) -> str:
+    return (
+        f"event missing: expected position {expected}, found {found} next "
+        "(deleted or renumbered)"
+    )
 
 
 def verify(
@@ -213,13 +237,21 @@ def verify(
     anchor = _anchor(reader, start)
     begin = anchor.position + 1 if anchor else 1
     checkpoints = {c.position: c for c in _checkpoints(reader, begin - 1, stop)}
-    walk = _Walk(begin, anchor.hash if anchor else GENESIS, checkpoints)
+    walk = _Walk(reader, begin, anchor.hash if anchor else GENESIS, checkpoints)
     total = max(stop - begin + 1, 0)
-    for row in _rows(reader, begin - 1, stop, page, walk, progress, total):
-        problem = walk.step(row)
+    after = begin - 1
+    while after < stop:
+        # A page asks for a range of positions, not for "the next N": the log
+        # is gapless, and a bounded range keeps the database on the index.
+        rows = reader.select_canonical(after, min(stop, after + page), page)
+        if not rows:
+            break
+        problem = walk.page(rows)
         if problem:
-            where = min(row.position, walk.expected)
-            return Verdict(False, begin, where, "", walk.checked, problem)
+            return Verdict(False, begin, problem[0], "", walk.checked, problem[1])
+        after = rows[-1][0]
+        if progress:
+            progress(walk.checked, total)
     if walk.expected <= stop:
         reason = f"event missing: the log ends at {walk.expected - 1}"
         return Verdict(False, begin, walk.expected, "", walk.checked, reason)
@@ -228,25 +260,6 @@ def verify(
     return Verdict(
         True, begin, stop, walk.previous.hex(), walk.checked, None, walk.anchors
     )
-
-
-def _rows(
-    reader: LedgerReader,
-    after: int,
-    stop: int,
-    page: int,
-    walk: _Walk,
-    progress: Progress | None,
-    total: int,
-) -> Iterator[SealedRow]:
-    while after < stop:
-        rows = reader.select_sealed(after, stop, page)
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].position
-        if progress:
-            progress(walk.checked, total)
 
 
 def _anchor(reader: LedgerReader, start: int) -> Checkpoint | None:

@@ -31,6 +31,7 @@ from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_dis
 from infra.pg_schema import (
     aggregate_table_ddl,
     application_table_ddl,
+    canonical_sql,
     create_schema,
     tracking_table_ddl,
 )
@@ -372,6 +373,24 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
             SealedRow(p, _uuid(i), v, t, bytes(s), None if h is None else bytes(h))
             for p, i, v, t, s, h in rows
         ]
+
+    @retry_on_disconnect()
+    def select_canonical(
+        self, after: int, stop: int, limit: int
+    ) -> list[tuple[int, bytes, bytes | None]]:
+        """(position, canonical bytes, stored hash): the framing is built by
+        built-in functions in this query's text, from the stored columns."""
+        canonical = canonical_sql(
+            "notification_id", "originator_id", "originator_version", "topic", "state"
+        )
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT notification_id, {canonical}, hash FROM {self.events_table}"
+                " WHERE notification_id > %s AND notification_id <= %s"
+                " ORDER BY notification_id LIMIT %s",
+                (after, stop, limit),
+            )
+            return curs.fetchall()
 
     @retry_on_disconnect()
     def select_checkpoints(self, after: int = 0, limit: int = 1000) -> list[Checkpoint]:

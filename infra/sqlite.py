@@ -48,6 +48,7 @@ from infra.ledger import (
     GENESIS,
     Checkpoint,
     SealedRow,
+    canonical,
     chain,
     due_checkpoints,
     seal,
@@ -254,6 +255,19 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
                 (after, stop, limit),
             )
             return [_sealed_row(*row) for row in c.fetchall()]
+
+    def select_canonical(
+        self, after: int, stop: int, limit: int
+    ) -> list[tuple[int, bytes, bytes | None]]:
+        """(position, canonical bytes, stored hash) of the rows as stored."""
+        return [
+            (
+                r.position,
+                canonical(r.position, r.originator_id, r.version, r.topic, r.state),
+                r.hash,
+            )
+            for r in self.select_sealed(after, stop, limit)
+        ]
 
     def select_checkpoints(self, after: int = 0, limit: int = 1000) -> list[Checkpoint]:
         """The ledger's checkpoints above ``after``, in position order."""
