@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -151,6 +152,20 @@ class TestSealing:
         verdict = ledger.verify(store.recorder, start=25, stop=32)
         assert verdict.intact, verdict.reason
         assert (verdict.start, verdict.position, verdict.checked) == (21, 32, 12)
+
+    def test_concurrent_writers_leave_one_intact_chain(self, store: Store) -> None:
+        def write() -> None:
+            for _ in range(15):
+                store.recorder.insert_events(new_events(2))
+
+        threads = [threading.Thread(target=write) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        verdict = ledger.verify(store.recorder)
+        assert (verdict.intact, verdict.checked) == (True, 180), verdict.reason
+        assert len(store.recorder.select_checkpoints()) == 18
 
     def test_progress_is_reported(self, store: Store) -> None:
         fill(store)
