@@ -1,7 +1,8 @@
 """Properties of the audit reads and the ledger, over random histories.
 
 - State as of version N equals replaying the first N events, with or without
-  snapshots, and equals what a simple model of the record says.
+  snapshots, and equals what a simple model of the record says; as of the
+  moment of version N's event it is the same state.
 - Verify passes on an untouched log and fails at exactly the position whose
   bytes were altered.
 """
@@ -94,6 +95,8 @@ def test_state_as_of_version_equals_a_replay(
                 to_jsonable_python(expected)
             )
             assert with_snapshots.version == version
+            at_that_moment = state_at(app, contact.id, as_of=replayed.modified_on)
+            assert at_that_moment == replayed
         app.close()
         plain.close()
 
