@@ -92,6 +92,9 @@ def run(container: Container, args: argparse.Namespace) -> int:
 
 def verify(container: Container, args: argparse.Namespace) -> int:
     """Exit status 0 when intact, 1 when the chain is broken."""
+    if args.start is not None and args.stop is not None and args.start > args.stop:
+        print("sfa: --from must not be above --to", file=sys.stderr)
+        return 2
     show = progress_printer("verify", sys.stderr.write)
     recorder = container.app.recorder
     verdict = ledger.verify(recorder, args.start, args.stop, show)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ What must hold:
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ __all__ = [
     "PgTrackingRecorder",
 ]
 
+
+logger = logging.getLogger(__name__)
 
 _new = object.__new__
 _set = object.__setattr__
@@ -218,6 +221,36 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         self.committer = GroupCommitter(self._insert_group)
         key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
         self.lock_key = key
+
+    def create_table(self) -> None:
+        """Also seals rows recorded before the ledger existed, so that the
+        first write after an upgrade does not wait for it."""
+        super().create_table()
+        if self.chained:
+            self.seal_legacy_rows()
+
+    @retry_on_disconnect()
+    def seal_legacy_rows(self) -> int | None:
+        """Seals a log recorded before the ledger existed (its head row has no
+        hash and no checkpoint was ever recorded) with a ``legacy``
+        checkpoint at its head, under the log's lock; returns the position
+        sealed, or None if there was nothing to seal."""
+        with self.datastore.transaction() as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            curs.execute(
+                f"SELECT notification_id FROM {self.events_table}"
+                " WHERE hash IS NULL AND NOT EXISTS"
+                f" (SELECT FROM {self.checkpoints_table})"
+                " AND notification_id = (SELECT max(notification_id)"
+                f" FROM {self.events_table})"
+            )
+            row = curs.fetchone()
+            if row is None:
+                return None
+            seal = qualified(self.schema, f"{self.events_table_name}_seal_legacy")
+            curs.execute(f"SELECT {seal}(%s)", (row[0],))
+        logger.info("ledger: sealed the %s events recorded before it", row[0])
+        return int(row[0])
 
     def ddl(self) -> list[str]:
         return application_table_ddl(

@@ -208,11 +208,22 @@ def _seal_sql(schema: str, table: str, every: int) -> str:
     step = canonical_sql("head + n", "ids[n]", "versions[n]", "topics[n]", "states[n]")
     return f"""SELECT notification_id, hash INTO head, previous FROM {events}
                     ORDER BY notification_id DESC LIMIT 1;
-                IF head IS NULL THEN
+                IF head IS NULL THEN  -- the ledger begins with the log
                     head := 0;
                     previous := {_GENESIS};
+                    INSERT INTO {checkpoints} (position, hash, kind)
+                    VALUES (0, previous, 'genesis') ON CONFLICT DO NOTHING;
                 ELSIF previous IS NULL THEN
-                    previous := {seal}(head);
+                    SELECT hash INTO previous FROM {checkpoints}
+                        WHERE position = head;
+                    IF previous IS NULL AND EXISTS (SELECT FROM {checkpoints}) THEN
+                        RAISE EXCEPTION USING ERRCODE = 'data_exception',
+                            MESSAGE = format('ledger: the last event (position %s)'
+                            ' has no hash; it was not recorded by this function.'
+                            ' Run sfa audit verify', head);
+                    ELSIF previous IS NULL THEN  -- rows from before the ledger
+                        previous := {seal}(head);
+                    END IF;
                 END IF;
                 hashes := array_fill(NULL::bytea, ARRAY[cardinality(ids)]);
                 FOR n IN 1..cardinality(ids) LOOP

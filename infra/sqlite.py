@@ -27,6 +27,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    DataError,
     ListenNotifySubscription,
     Notification,
     StoredEvent,
@@ -186,8 +187,14 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute(f"SELECT rowid, hash FROM {table} ORDER BY rowid DESC LIMIT 1")
         row = c.fetchone()
         head, previous = (row[0], row[1]) if row else (0, GENESIS)
-        if previous is None:
-            previous = self._seal_legacy(c, head)
+        if row is None:  # the ledger begins with the log
+            c.execute(
+                f"INSERT OR IGNORE INTO {table}_checkpoints (position, hash, kind)"
+                " VALUES (0, ?, 'genesis')",
+                (GENESIS,),
+            )
+        elif previous is None:
+            previous = self._unsealed_head(c, head)
         rows = [
             (_uuid(e.originator_id), e.originator_version, e.topic, e.state)
             for e in stored_events
@@ -209,6 +216,23 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
             [(head + n + 1, hashes[n]) for n in due],
         )
         return list(range(head + 1, head + len(rows) + 1))
+
+    def _unsealed_head(self, c: SQLiteCursor, head: int) -> bytes:
+        """The hash to chain on from a head row without one: its checkpoint's,
+        or, on a log from before the ledger, the legacy seal. A head without
+        a hash after the ledger began was not written here: refused."""
+        table = self.events_table_name
+        c.execute(f"SELECT position, hash FROM {table}_checkpoints")
+        marks = dict(c.fetchall())
+        if head in marks:
+            return bytes(marks[head])
+        if marks:
+            msg = (
+                f"ledger: the last event (position {head}) has no hash; it was"
+                " not recorded by this store. Run sfa audit verify"
+            )
+            raise DataError(msg)
+        return self._seal_legacy(c, head)
 
     def _seal_legacy(self, c: SQLiteCursor, upto: int) -> bytes:
         """Chains the rows recorded before the ledger; a ``legacy`` checkpoint

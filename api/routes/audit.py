@@ -112,6 +112,8 @@ def verify(
     that no longer matches, and why. With ``Accept: application/x-ndjson``
     the answer streams progress lines (``done``, ``total``) and ends with
     the verdict."""
+    if start is not None and stop is not None and start > stop:
+        raise HTTPException(422, "from must not be above to")
     recorder = container.app.recorder
     if NDJSON in request.headers.get("accept", ""):
         lines: Iterator[str] = verify_lines(recorder, start, stop)

@@ -201,9 +201,10 @@ class TestVerify:
         assert "altered" in verdict["message"]
         assert get(reps, "/audit/verify", "auditor", to=3)["intact"] is True
 
-    def test_bad_range_is_422(self, engine: Engine) -> None:
+    @pytest.mark.parametrize("params", [{"from": 0}, {"to": "x"}, {"from": 5, "to": 4}])
+    def test_bad_range_is_422(self, engine: Engine, params: dict[str, Any]) -> None:
         answer = engine.client.get(
-            "/audit/verify", params={"from": 0}, headers=auth("admin")
+            "/audit/verify", params=params, headers=auth("admin")
         )
         assert answer.status_code == 422
 

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import DataError, StoredEvent
 
 from infra import ledger
 from infra.pg_datastore import PgDatastore
@@ -209,6 +209,25 @@ class TestTampering:
         assert (verdict.intact, verdict.position) == (False, 23)
         assert verdict.reason and "moved" in verdict.reason
 
+    def test_a_row_written_around_the_recorder_stops_writes(self, store: Store) -> None:
+        """A row inserted without a hash after the ledger began is named by
+        verify, and the store refuses to chain on from it (fail closed)."""
+        fill(store, writes=2)
+        col = position_column(store)
+        columns = f"{col}, originator_id, originator_version, topic, state"
+        oid = literal(store, b"x") if "." not in store.table else f"'{uuid4()}'"
+        store.tamper(
+            [
+                f"INSERT INTO {store.table} ({columns})"
+                f" VALUES (11, {oid}, 1, 't', {literal(store, b'{}')})"
+            ]
+        )
+        verdict = ledger.verify(store.recorder)
+        assert (verdict.intact, verdict.position) == (False, 11)
+        assert verdict.reason and "no stored hash" in verdict.reason
+        with pytest.raises(DataError, match="has no hash"):
+            store.recorder.insert_events(new_events(1))
+
     def test_rewritten_chain_is_caught_by_a_checkpoint(self, store: Store) -> None:
         """An insider who alters an event and recomputes every later hash
         still disagrees with the checkpoint recorded after it."""
@@ -245,7 +264,9 @@ class TestRowsFromBeforeTheLedger:
         with pg_store(UnchainedPg) as old:
             fill(old, writes=5, per_write=5)  # 25 rows, no hash, no checkpoints
             assert old.recorder.select_sealed(0, 25, 1)[0].hash is None
-        with pg_store(fresh=False) as new:
+        with pg_store(fresh=False) as new:  # the upgrade: sealed at start
+            marks = new.recorder.select_checkpoints()
+            assert [(c.position, c.kind) for c in marks][-1] == (25, "legacy")
             new.recorder.insert_events(new_events(3))
             marks = new.recorder.select_checkpoints()
             assert [(c.position, c.kind) for c in marks] == [
