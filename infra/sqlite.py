@@ -163,7 +163,14 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         """Numbers and seals the events; records a ``tracking`` position and an
         ``idempotency`` reply in the same transaction, the reply with the
-        position of the last event (the head if there are none)."""
+        position of the last event (the head if there are none).
+
+        The write lock is taken before the head is read: the library opened a
+        deferred transaction, and one that reads and then writes fails at
+        once ("database is locked", no busy wait) if another connection
+        (the views') wrote in between."""
+        c.execute("ROLLBACK")  # nothing done yet in the library's BEGIN
+        c.execute("BEGIN IMMEDIATE")  # waits for the lock (busy timeout)
         ids = self._insert_sealed(c, stored_events)
         tracking: Tracking | None = kwargs.get("tracking")
         if tracking is not None and isinstance(self, SQLiteTrackingRecorder):
