@@ -211,3 +211,10 @@ class TestVerify:
 
 def test_checkpoints_are_listed(engine: Engine) -> None:
     assert get(engine, "/audit/checkpoints") == []
+    engine.container.app.recorder.checkpoint_every = 2  # type: ignore[attr-defined]
+    contact_with_history(engine)  # three events
+    marks = get(engine, "/audit/checkpoints")
+    assert [(m["position"], m["kind"]) for m in marks] == [(2, "periodic")]
+    events = get(engine, "/audit/verify", to=2)
+    assert marks[0]["hash"] == events["hash"]
+    assert get(engine, "/audit/checkpoints", after=2) == []
