@@ -29,6 +29,7 @@ from infra.settings import Principal
 READERS = frozenset({"rep", "manager", "analyst", "auditor", "admin", "service"})
 WRITERS = frozenset({"rep", "manager", "admin", "service"})
 ADMINS = frozenset({"admin"})
+AUDITORS = frozenset({"auditor", "admin"})
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="sfa"'}
 
@@ -80,3 +81,4 @@ def allowed(roles: frozenset[str]) -> object:
 Reader = Annotated[Caller, allowed(READERS)]
 Writer = Annotated[Caller, allowed(WRITERS)]
 Admin = Annotated[Caller, allowed(ADMINS)]
+Auditor = Annotated[Caller, allowed(AUDITORS)]

@@ -83,6 +83,10 @@ def projections(args: argparse.Namespace) -> int:
     try:
         if args.action == "status":
             _print_status(host.status())
+        elif args.action == "rebuild" and (args.as_of or args.into):
+            from api.cli_audit import rebuild_as_of
+
+            return rebuild_as_of(container, args)
         elif args.action == "rebuild":
             for name in args.names or list(host.runners):
                 show = progress_printer(f"rebuild {name}", sys.stderr.write)
@@ -117,6 +121,18 @@ def _run_until_interrupted(host: ProjectionHost, names: list[str] | None) -> Non
         pass
 
 
+def audit(args: argparse.Namespace) -> int:
+    from api import cli_audit
+
+    container = _container()
+    if isinstance(container, int):
+        return container
+    try:
+        return cli_audit.run(container, args)
+    finally:
+        container.close()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="sfa",
@@ -134,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
     views.add_argument("action", choices=["status", "run", "rebuild"])
     views.add_argument("names", nargs="*", help="views (default: all)")
     views.set_defaults(func=projections)
+    from api import cli_audit
+
+    cli_audit.add_as_of_arguments(views)
+    cli_audit.add_parser(commands)
+    commands.choices["audit"].set_defaults(func=audit)
     return root
 
 

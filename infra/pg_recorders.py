@@ -9,10 +9,14 @@ What must hold:
   through one server-side function call, committed on its own.
 - The events table accepts inserts only: triggers refuse UPDATE, DELETE and
   TRUNCATE in the database itself.
+- Every event is sealed into the ledger's hash chain by the same function,
+  under the same lock (``infra.ledger``): the order the chain proves is the
+  order the positions were handed out in.
 """
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,10 +27,12 @@ from eventsourcing import persistence as es
 from psycopg2.extras import Json
 
 from infra.group_commit import GroupCommitter
+from infra.ledger import CHECKPOINT_EVERY, Checkpoint, SealedRow
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
 from infra.pg_schema import (
     aggregate_table_ddl,
     application_table_ddl,
+    canonical_sql,
     create_schema,
     tracking_table_ddl,
 )
@@ -39,6 +45,8 @@ __all__ = [
     "PgTrackingRecorder",
 ]
 
+
+logger = logging.getLogger(__name__)
 
 _new = object.__new__
 _set = object.__setattr__
@@ -188,13 +196,25 @@ def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
     ]
 
 
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
-    """Events of aggregates plus the global, gapless notification log."""
+    """Events of aggregates plus the global, gapless notification log, sealed
+    into the ledger's hash chain (``checkpoint_every`` sets the checkpoints'
+    spacing; ``chained = False`` in a subclass only to measure the chain)."""
+
+    chained = True
+    checkpoint_every = CHECKPOINT_EVERY
 
     def __init__(
         self, datastore: PgDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.checkpoints_table = qualified(
+            self.schema, f"{events_table_name}_checkpoints"
+        )
         self.channel_name = f"{self.schema}_{events_table_name}"[:63]
         self.insert_function = qualified(self.schema, f"{events_table_name}_insert")
         self.replies_table = qualified(self.schema, f"{events_table_name}_idempotency")
@@ -202,12 +222,44 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
         self.lock_key = key
 
+    def create_table(self) -> None:
+        """Also seals rows recorded before the ledger existed, so that the
+        first write after an upgrade does not wait for it."""
+        super().create_table()
+        if self.chained:
+            self.seal_legacy_rows()
+
+    @retry_on_disconnect()
+    def seal_legacy_rows(self) -> int | None:
+        """Seals a log recorded before the ledger existed (its head row has no
+        hash and no checkpoint was ever recorded) with a ``legacy``
+        checkpoint at its head, under the log's lock; returns the position
+        sealed, or None if there was nothing to seal."""
+        with self.datastore.transaction() as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            curs.execute(
+                f"SELECT notification_id FROM {self.events_table}"
+                " WHERE hash IS NULL AND NOT EXISTS"
+                f" (SELECT FROM {self.checkpoints_table})"
+                " AND notification_id = (SELECT max(notification_id)"
+                f" FROM {self.events_table})"
+            )
+            row = curs.fetchone()
+            if row is None:
+                return None
+            seal = qualified(self.schema, f"{self.events_table_name}_seal_legacy")
+            curs.execute(f"SELECT {seal}(%s)", (row[0],))
+        logger.info("ledger: sealed the %s events recorded before it", row[0])
+        return int(row[0])
+
     def ddl(self) -> list[str]:
         return application_table_ddl(
             self.schema,
             self.events_table_name,
             channel=quote_ident(self.channel_name),
             lock_key=self.lock_key,
+            checkpoint_every=self.checkpoint_every,
+            chained=self.chained,
         )
 
     @retry_on_disconnect()
@@ -326,6 +378,76 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         self, gt: int | None = None, topics: Sequence[str] = ()
     ) -> es.Subscription[es.ApplicationRecorder]:
         return PgSubscription(recorder=self, gt=gt, topics=topics)
+
+    @retry_on_disconnect()
+    def select_stream(self, originator_id: UUID) -> list[es.Notification]:
+        """Every event of one aggregate, in version order, with its position."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT notification_id, replace(originator_id::text, '-', ''),"
+                f" originator_version, topic, state FROM {self.events_table}"
+                " WHERE originator_id = %s ORDER BY originator_version",
+                (originator_id,),
+            )
+            return _notifications(curs.fetchall())
+
+    @retry_on_disconnect()
+    def select_sealed(self, after: int, stop: int, limit: int) -> list[SealedRow]:
+        """Rows above ``after`` up to ``stop`` with their stored hashes."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT notification_id, originator_id, originator_version, topic,"
+                f" state, hash FROM {self.events_table} WHERE notification_id > %s"
+                " AND notification_id <= %s ORDER BY notification_id LIMIT %s",
+                (after, stop, limit),
+            )
+            rows = curs.fetchall()
+        return [
+            SealedRow(p, _uuid(i), v, t, bytes(s), None if h is None else bytes(h))
+            for p, i, v, t, s, h in rows
+        ]
+
+    @retry_on_disconnect()
+    def select_canonical(
+        self, after: int, stop: int, limit: int
+    ) -> list[tuple[int, bytes, bytes | None]]:
+        """(position, canonical bytes, stored hash): the framing is built by
+        built-in functions in this query's text, from the stored columns."""
+        canonical = canonical_sql(
+            "notification_id", "originator_id", "originator_version", "topic", "state"
+        )
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT notification_id, {canonical}, hash FROM {self.events_table}"
+                " WHERE notification_id > %s AND notification_id <= %s"
+                " ORDER BY notification_id LIMIT %s",
+                (after, stop, limit),
+            )
+            return curs.fetchall()
+
+    @retry_on_disconnect()
+    def select_checkpoints(self, after: int = 0, limit: int = 1000) -> list[Checkpoint]:
+        """The ledger's checkpoints above ``after``, in position order: what
+        the Kafka relay publishes to ``sfa.audit.checkpoints``."""
+        return self._checkpoints(
+            "WHERE position > %s ORDER BY position LIMIT %s", (after, limit)
+        )
+
+    @retry_on_disconnect()
+    def last_checkpoint(self, upto: int) -> Checkpoint | None:
+        found = self._checkpoints(
+            "WHERE position <= %s ORDER BY position DESC LIMIT 1", (upto,)
+        )
+        return found[0] if found else None
+
+    def _checkpoints(self, where: str, params: tuple[Any, ...]) -> list[Checkpoint]:
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT position, hash, kind, recorded_at"
+                f" FROM {self.checkpoints_table} {where}",
+                params,
+            )
+            return [Checkpoint(p, bytes(h), k, r) for p, h, k, r in curs.fetchall()]
 
 
 class PgTrackingRecorder(PgRecorder, es.TrackingRecorder):

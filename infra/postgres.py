@@ -6,6 +6,8 @@ Settings, read through the application's environment:
 - ``SFA_DB_SCHEMA``: schema of the tables (default ``public``)
 - ``SFA_DB_POOL_SIZE``: connections lent at once (default 10)
 - ``SFA_DB_POLL_INTERVAL``: seconds between polls of a subscription (default 1)
+- ``SFA_AUDIT_CHECKPOINT_EVERY``: positions between ledger checkpoints
+  (default 1000; baked into the insert function when the tables are created)
 
 Table names follow the library: ``<app name>_events``, ``<app name>_snapshots``
 and ``<app name>_tracking`` (``stored_events`` and ``notification_tracking``
@@ -19,6 +21,7 @@ from typing import Any, TypeVar, cast
 from eventsourcing.persistence import InfrastructureFactory, Mapper, Transcoder
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
+from infra.ledger import CHECKPOINT_ENV
 from infra.personal_keys import PgKeyTable, sealing_mapper
 from infra.pg_datastore import PgDatastore
 from infra.pg_recorders import (
@@ -119,6 +122,9 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
         return cast("type[R]", resolve_topic(topic)) if topic else default
 
     def _created(self, recorder: R) -> R:
+        every = self.env.get(CHECKPOINT_ENV)
+        if every and isinstance(recorder, PgApplicationRecorder):
+            recorder.checkpoint_every = max(int(every), 1)
         if strtobool(self.env.get(self.CREATE_TABLE) or "yes"):
             recorder.create_table()
         return recorder

@@ -9,6 +9,10 @@ What this adds, and must hold:
   woken at once by writers in this process, and polls every
   ``SFA_DB_POLL_INTERVAL`` seconds (default 1) for writers in other processes.
 - The events table accepts inserts only: triggers refuse UPDATE and DELETE.
+- Every event is sealed into the ledger's hash chain (``infra.ledger``) in
+  the write transaction that numbers it (the library's writer lock orders
+  writers in a process; another process's write in between makes the
+  transaction fail, never fork the chain). Positions are the rowids.
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    DataError,
     ListenNotifySubscription,
     Mapper,
+    Notification,
     StoredEvent,
     Subscription,
+    Tracking,
     Transcoder,
 )
 from eventsourcing.sqlite import (
@@ -33,9 +41,21 @@ from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteFactory,
     SQLiteProcessRecorder,
+    SQLiteTrackingRecorder,
 )
 from eventsourcing.utils import Environment, EnvType
 
+from infra.ledger import (
+    CHECKPOINT_ENV,
+    CHECKPOINT_EVERY,
+    GENESIS,
+    Checkpoint,
+    SealedRow,
+    canonical,
+    chain,
+    due_checkpoints,
+    seal,
+)
 from infra.personal_keys import SQLiteKeyTable, sealing_mapper
 
 R = TypeVar("R", bound=ApplicationRecorder)
@@ -48,6 +68,25 @@ def _wake(db_name: str) -> None:
     with _subscribers_lock:
         for event in _subscribers[db_name]:
             event.set()
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _sealed_row(p: int, i: Any, v: Any, t: Any, s: Any, h: Any) -> SealedRow:
+    """A row as stored, whatever was written into it: SQLite keeps any type
+    in any column, and a tampered value must be reported, never crash."""
+    try:
+        originator_id = _uuid(i)
+    except ValueError:
+        originator_id = UUID(int=0)
+    version = v if isinstance(v, int) else -1
+    return SealedRow(p, originator_id, version, str(t), _bytes(s), h and _bytes(h))
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 class SQLiteSubscription(ListenNotifySubscription["SubscribableSQLiteRecorder"]):
@@ -84,10 +123,12 @@ class SQLiteSubscription(ListenNotifySubscription["SubscribableSQLiteRecorder"])
 
 
 class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
-    """The library's recorder, made insert-only, with a subscription."""
+    """The library's recorder, made insert-only, sealed into the ledger, with
+    a subscription."""
 
     db_name = ""
     poll_interval = 1.0
+    checkpoint_every = CHECKPOINT_EVERY
 
     def construct_create_table_statements(self) -> list[str]:
         table = self.events_table_name
@@ -102,14 +143,41 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
             " key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,"
             " response TEXT NOT NULL, position INTEGER NOT NULL,"
             " recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+            f"CREATE TABLE IF NOT EXISTS {table}_checkpoints ("
+            " position INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
+            " kind TEXT NOT NULL DEFAULT 'periodic',"
+            " recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_checkpoints_no_update BEFORE"
+            f" UPDATE ON {table}_checkpoints BEGIN {refuse}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_checkpoints_no_delete BEFORE"
+            f" DELETE ON {table}_checkpoints BEGIN {refuse}; END",
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        """Adds the ledger's ``hash`` column to a table made before it (its
+        rows are sealed by the next write: see ``infra.ledger``)."""
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({self.events_table_name})")
+        if "hash" not in {row[1] for row in c.fetchall()}:
+            c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN hash BLOB")
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Records an ``idempotency`` reply in the same transaction, with the
-        position of the last event (the head if there are none)."""
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        """Numbers and seals the events; records a ``tracking`` position and an
+        ``idempotency`` reply in the same transaction, the reply with the
+        position of the last event (the head if there are none).
+
+        The write lock is taken before the head is read: the library opened a
+        deferred transaction, and one that reads and then writes fails at
+        once ("database is locked", no busy wait) if another connection
+        (the views') wrote in between."""
+        c.execute("ROLLBACK")  # nothing done yet in the library's BEGIN
+        c.execute("BEGIN IMMEDIATE")  # waits for the lock (busy timeout)
+        ids = self._insert_sealed(c, stored_events)
+        tracking: Tracking | None = kwargs.get("tracking")
+        if tracking is not None and isinstance(self, SQLiteTrackingRecorder):
+            self._insert_tracking(c, tracking)
         reply = kwargs.get("idempotency")
         if reply is not None:
             position = ids[-1] if ids else self._max_notification_id(c) or 0
@@ -119,6 +187,142 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
                 (reply["key"], reply["request_hash"], json.dumps(reply), position),
             )
         return ids
+
+    def _insert_sealed(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
+    ) -> list[int]:
+        if not stored_events:
+            return []
+        table = self.events_table_name
+        c.execute(f"SELECT rowid, hash FROM {table} ORDER BY rowid DESC LIMIT 1")
+        row = c.fetchone()
+        head, previous = (row[0], row[1]) if row else (0, GENESIS)
+        if row is None:  # the ledger begins with the log
+            c.execute(
+                f"INSERT OR IGNORE INTO {table}_checkpoints (position, hash, kind)"
+                " VALUES (0, ?, 'genesis')",
+                (GENESIS,),
+            )
+        elif previous is None:
+            previous = self._unsealed_head(c, head)
+        rows = [
+            (_uuid(e.originator_id), e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        hashes = seal(previous, head, rows)
+        c.executemany(
+            f"INSERT INTO {table} (rowid, originator_id, originator_version, topic,"
+            " state, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (head + n, i.hex, v, t, s, h)
+                for n, ((i, v, t, s), h) in enumerate(
+                    zip(rows, hashes, strict=True), start=1
+                )
+            ],
+        )
+        due = due_checkpoints(head, len(rows), self.checkpoint_every)
+        c.executemany(
+            f"INSERT INTO {table}_checkpoints (position, hash) VALUES (?, ?)",
+            [(head + n + 1, hashes[n]) for n in due],
+        )
+        return list(range(head + 1, head + len(rows) + 1))
+
+    def _unsealed_head(self, c: SQLiteCursor, head: int) -> bytes:
+        """The hash to chain on from a head row without one: its checkpoint's,
+        or, on a log from before the ledger, the legacy seal. A head without
+        a hash after the ledger began was not written here: refused."""
+        table = self.events_table_name
+        c.execute(f"SELECT position, hash FROM {table}_checkpoints")
+        marks = dict(c.fetchall())
+        if head in marks:
+            return bytes(marks[head])
+        if marks:
+            msg = (
+                f"ledger: the last event (position {head}) has no hash; it was"
+                " not recorded by this store. Run sfa audit verify"
+            )
+            raise DataError(msg)
+        return self._seal_legacy(c, head)
+
+    def _seal_legacy(self, c: SQLiteCursor, upto: int) -> bytes:
+        """Chains the rows recorded before the ledger; a ``legacy`` checkpoint
+        at the last of them keeps their hash."""
+        table = self.events_table_name
+        c.execute(
+            f"SELECT rowid, originator_id, originator_version, topic, state"
+            f" FROM {table} WHERE rowid <= ? ORDER BY rowid",
+            (upto,),
+        )
+        h = GENESIS
+        for p, i, v, t, s in c.fetchall():
+            h = chain(h, p, _uuid(i), v, t, s)
+        c.execute(
+            f"INSERT OR IGNORE INTO {table}_checkpoints (position, hash, kind)"
+            " VALUES (?, ?, 'legacy')",
+            (upto, h),
+        )
+        return h
+
+    def select_stream(self, originator_id: UUID) -> list[Notification]:
+        """Every event of one aggregate, in version order, with its position."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state"
+                f" FROM {self.events_table_name} WHERE originator_id = ?"
+                " ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [
+                Notification(
+                    id=p, originator_id=_uuid(i), originator_version=v, topic=t, state=s
+                )
+                for p, i, v, t, s in c.fetchall()
+            ]
+
+    def select_sealed(self, after: int, stop: int, limit: int) -> list[SealedRow]:
+        """Rows above ``after`` up to ``stop`` with their stored hashes."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state, hash"
+                f" FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ?"
+                " ORDER BY rowid LIMIT ?",
+                (after, stop, limit),
+            )
+            return [_sealed_row(*row) for row in c.fetchall()]
+
+    def select_canonical(
+        self, after: int, stop: int, limit: int
+    ) -> list[tuple[int, bytes, bytes | None]]:
+        """(position, canonical bytes, stored hash) of the rows as stored."""
+        return [
+            (
+                r.position,
+                canonical(r.position, r.originator_id, r.version, r.topic, r.state),
+                r.hash,
+            )
+            for r in self.select_sealed(after, stop, limit)
+        ]
+
+    def select_checkpoints(self, after: int = 0, limit: int = 1000) -> list[Checkpoint]:
+        """The ledger's checkpoints above ``after``, in position order."""
+        return self._checkpoints(
+            "WHERE position > ? ORDER BY position LIMIT ?", (after, limit)
+        )
+
+    def last_checkpoint(self, upto: int) -> Checkpoint | None:
+        found = self._checkpoints(
+            "WHERE position <= ? ORDER BY position DESC LIMIT 1", (upto,)
+        )
+        return found[0] if found else None
+
+    def _checkpoints(self, where: str, params: tuple[Any, ...]) -> list[Checkpoint]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT position, hash, kind, recorded_at"
+                f" FROM {self.events_table_name}_checkpoints {where}",
+                params,
+            )
+            return [Checkpoint(p, h, k, r) for p, h, k, r in c.fetchall()]
 
     def select_idempotency(self, key: str) -> dict[str, Any] | None:
         with self.datastore.transaction(commit=False) as c:
@@ -192,4 +396,7 @@ class Factory(SQLiteFactory):
         if isinstance(recorder, SubscribableSQLiteRecorder):
             recorder.db_name = self.db_name
             recorder.poll_interval = self.poll_interval
+            every = self.env.get(CHECKPOINT_ENV)
+            if every:
+                recorder.checkpoint_every = max(int(every), 1)
         return recorder

@@ -9,6 +9,7 @@ from api.routes import (
     accounts,
     activities,
     agenda,
+    audit,
     configurations,
     configurator,
     contacts,
@@ -63,3 +64,4 @@ api_router.include_router(knowledge.router)
 api_router.include_router(quotes.router)
 api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
+api_router.include_router(audit.router)

@@ -80,7 +80,9 @@ class TestSQLiteSubscription:
             give_up.start()
             with sqlite3.connect(factory.db_name) as other:
                 other.execute(
-                    "INSERT INTO stored_events VALUES (?, ?, ?, ?)",
+                    "INSERT INTO stored_events"
+                    " (originator_id, originator_version, topic,"
+                    " state) VALUES (?, ?, ?, ?)",
                     (uuid4().hex, 1, "topic", b"{}"),
                 )
             notification = next(subscription)
