@@ -11,6 +11,8 @@ from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import EnvType
 
+from domain.outreach_rules import Policy
+
 
 class DateAsISO(Transcoding):
     type = date
@@ -53,6 +55,7 @@ class SalesApplication(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
+        self.outreach_policy = Policy()  # the guard's windows and cap (settings)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         recordings = super().save(*objs, **kwargs)

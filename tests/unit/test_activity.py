@@ -23,10 +23,12 @@ from commands.reps import RegisterRep, register_rep
 from domain.activity import Activity
 from domain.activity_rules import KINDS, OUTCOMES, is_purpose
 from domain.base import RuleBroken, public_type
+from domain.outreach import ledger_id
 from tests.unit.helpers import event_names, events_of, memory_app, rep, run
 
 AT = datetime(2030, 5, 6, 9, 30, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=2))
+DNC = "contact_do_not_contact"
 
 
 def a_rep(app: Any, rep_id: UUID | None = None) -> UUID:
@@ -190,12 +192,21 @@ class TestLogActivity:
         follow_up = activity_of(app, logged.follow_up_id)
         assert (follow_up.follows_id, follow_up.contact_id) == (logged.id, contact_id)
         assert (follow_up.kind, follow_up.purpose) == ("call", "proposal")
-        assert outcome.position == app.recorder.max_notification_id() == 3
+        # the contact, the log, its follow-up; the ledger opened, both filed
+        assert outcome.position == app.recorder.max_notification_id() == 6
 
-    def test_what_happened_with_a_do_not_contact_contact_is_logged(self) -> None:
+    def test_a_do_not_contact_contact_is_logged_only_with_a_reason(self) -> None:
         app = memory_app()
         contact_id = a_contact(app, do_not_contact=True)
-        assert self.log(app, contact_id=contact_id).created
+        with pytest.raises(RuleBroken) as refused:
+            self.log(app, contact_id=contact_id)
+        assert refused.value.rule == "contact_do_not_contact"
+        reason = "the customer called us"
+        outcome = self.log(app, contact_id=contact_id, override_reason=reason)
+        names = event_names(app, outcome.aggregate.id)
+        assert names == ["Logged", "GuardOverridden"]
+        overridden = events_of(app, outcome.aggregate.id)[-1]
+        assert (overridden.reason, overridden.rules) == (reason, [DNC])
 
     def test_a_repeat_without_completed_at_records_nothing(self) -> None:
         app, activity_id = memory_app(), uuid4()
@@ -234,7 +245,8 @@ class TestCompleteActivity:
         assert follow_up.follows_id == activity_id
         assert (follow_up.purpose, follow_up.purpose_note) == ("demo", "new model")
         assert (follow_up.kind, follow_up.contact_id) == ("meeting", contact_id)
-        assert set(outcome.versions) == {activity_id, follow_up.id}
+        ledger = ledger_id(contact_id)  # a contact without an account
+        assert set(outcome.versions) == {activity_id, follow_up.id, ledger}
 
     def test_a_task_follow_up_has_no_customer(self) -> None:
         app = memory_app()

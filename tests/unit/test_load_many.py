@@ -23,6 +23,7 @@ from commands.opportunities import (
 from commands.pipelines import ensure_default_pipeline
 from domain.account import Account
 from domain.base import RuleBroken
+from domain.outreach import ledger_id
 from domain.pipeline import DEFAULT_PIPELINE_ID
 from tests.unit.helpers import memory_app, registered_rep, run
 
@@ -114,7 +115,7 @@ def test_plan_activity_reads_owner_and_account_at_once(
         scheduled_at=when,
     )
     assert run(app, plan_activity, plan).created
-    assert asked == [[rep_id, account_id]]
+    assert asked == [[rep_id, account_id, ledger_id(account_id)]]
     monkeypatch.undo()
     unknown = plan.model_copy(update={"account_id": uuid4()})
     with pytest.raises(RuleBroken) as refused:

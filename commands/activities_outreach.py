@@ -1,0 +1,199 @@
+"""The outreach guard in the activity commands: every outreach activity is
+filed in its customer's ledger (``domain.outreach``) in the same save.
+
+What must hold:
+- Planning, logging, rescheduling or re-purposing an outreach activity that
+  collides with another, or exceeds the contact's frequency cap, is refused
+  (``OutreachRefused``, a 409) unless the command has an ``override_reason``;
+  an override is recorded on the activity (``GuardOverridden``).
+- Logging an outreach to a do-not-contact contact is refused
+  (``contact_do_not_contact``) unless it has an ``override_reason``; planning
+  one is always refused (``commands.activity_rules``).
+- Completing files the activity's new state without deciding; cancelling
+  withdraws it.
+- Concurrency: two commands filing for one customer write the same ledger
+  stream; the second save conflicts and ``retrying`` runs that command again
+  on the ledger as the first left it (at most ``ATTEMPTS`` times). A conflict
+  on anything but a ledger is not retried.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from commands.application import SalesApplication
+from commands.base import Conflict, Context, Loaded, Outcome, exists, load_many
+from domain.activity import CANCELLED, COMPLETED, Activity
+from domain.activity_rules import TASK
+from domain.base import RuleBroken
+from domain.contact import Contact
+from domain.outreach import OutreachLedger, ledger_id
+from domain.outreach_rules import Clash, Entry
+
+logger = logging.getLogger(__name__)
+
+C = TypeVar("C")
+Handler = Callable[[SalesApplication, C, Context], Outcome]
+ATTEMPTS = 8
+DNC = "contact_do_not_contact"
+_seen: contextvars.ContextVar[dict[UUID, int] | None] = contextvars.ContextVar(
+    "sfa_ledgers_seen", default=None
+)
+
+
+def customer_of(activity: Activity, contact: Contact | None) -> UUID | None:
+    """Whose ledger: the account named, else the contact's, else the contact."""
+    if activity.kind == TASK:
+        return None
+    account = activity.account_id or (contact.account_id if contact else None)
+    return account or activity.contact_id
+
+
+def entry_of(activity: Activity, contact: Contact | None) -> Entry | None:
+    """The activity as a ledger entry; ``None`` for a task or a cancellation."""
+    if activity.kind == TASK or activity.status == CANCELLED:
+        return None
+    done = activity.status == COMPLETED
+    at = activity.completed_at if done else activity.scheduled_at
+    assert at is not None  # a plan is scheduled, a completion has its time
+    account = activity.account_id or (contact.account_id if contact else None)
+    return Entry(
+        activity.id,
+        activity.purpose,
+        activity.contact_id,
+        account,
+        activity.owner_id,
+        activity.department,
+        activity.status,
+        at,
+    )
+
+
+def ledger_ids(activity: Activity) -> list[UUID]:
+    """The ledgers an activity may be filed in, as far as it alone tells
+    (a contact's account is known once the contact is read)."""
+    customers = (activity.account_id, activity.contact_id)
+    return [ledger_id(c) for c in customers if c is not None]
+
+
+class Filing:
+    """The ledgers one command touches, loaded once, saved with its records."""
+
+    def __init__(self, app: SalesApplication, loaded: Loaded | None = None) -> None:
+        self.app = app
+        self.loaded = dict(loaded or {})
+        self.ledgers: dict[UUID, OutreachLedger] = {}
+
+    def contact(self, activity: Activity) -> Contact | None:
+        if activity.contact_id is None:
+            return None
+        found = self._read(activity.contact_id)
+        return found if isinstance(found, Contact) else None
+
+    def _read(self, record_id: UUID) -> object:
+        if record_id not in self.loaded:
+            self.loaded |= load_many(self.app, [record_id])
+        return self.loaded[record_id]
+
+    def ledger(self, customer_id: UUID) -> OutreachLedger:
+        key = ledger_id(customer_id)
+        if key not in self.ledgers:
+            found = self._read(key)
+            ledger = found if isinstance(found, OutreachLedger) else None
+            self.ledgers[key] = ledger or OutreachLedger(customer_id=customer_id)
+            seen = _seen.get()
+            if seen is not None:
+                seen.setdefault(key, ledger.version if ledger else 0)
+        return self.ledgers[key]
+
+    def ledger_holding(self, activity: Activity) -> OutreachLedger | None:
+        """The ledger the activity is filed in; else its customer's now (an
+        activity recorded before the guard, or whose contact moved since)."""
+        contact = self.contact(activity)
+        candidates = [activity.account_id, contact.account_id if contact else None]
+        for customer in dict.fromkeys([*candidates, activity.contact_id]):
+            if customer is not None and activity.id in self.ledger(customer).entries:
+                return self.ledger(customer)
+        customer = customer_of(activity, contact)
+        return None if customer is None else self.ledger(customer)
+
+    def file_new(self, activity: Activity, override_reason: str | None) -> None:
+        """Decides on a new outreach activity (plan, log, follow-up)."""
+        contact = self.contact(activity)
+        entry, customer = entry_of(activity, contact), customer_of(activity, contact)
+        if entry is None or customer is None:
+            return
+        dnc = contact is not None and contact.do_not_contact
+        if dnc and not override_reason:
+            msg = "the contact asked not to be contacted; send override_reason"
+            raise RuleBroken(msg, rule=DNC)
+        ledger, policy = self.ledger(customer), self.app.outreach_policy
+        found = ledger.file(entry, policy, override_reason)
+        _mark(activity, override_reason, found, dnc)
+
+    def file_change(self, activity: Activity, override_reason: str | None) -> None:
+        """Decides on a planned activity moved or re-purposed."""
+        ledger, entry = self.ledger_holding(activity), self._entry(activity)
+        if ledger is not None and entry is not None:
+            found = ledger.file(entry, self.app.outreach_policy, override_reason)
+            _mark(activity, override_reason, found, dnc=False)
+
+    def refile(self, activity: Activity) -> None:
+        """Files a completion or a cancellation: facts, not decided on."""
+        ledger, entry = self.ledger_holding(activity), self._entry(activity)
+        if ledger is None:
+            return
+        if entry is None:
+            ledger.withdraw(activity.id)
+        else:
+            ledger.update(entry)
+
+    def _entry(self, activity: Activity) -> Entry | None:
+        return entry_of(activity, self.contact(activity))
+
+    def changed(self) -> list[OutreachLedger]:
+        """The ledgers with events to save."""
+        return [ledger for ledger in self.ledgers.values() if ledger.pending_events]
+
+
+def _mark(
+    activity: Activity, reason: str | None, found: list[Clash], dnc: bool
+) -> None:
+    if reason and (found or dnc):
+        rules = sorted({c.rule for c in found} | ({DNC} if dnc else set()))
+        colliding = list(dict.fromkeys(c.entry.activity_id for c in found))
+        activity.record_override(reason, rules, colliding)
+
+
+def retrying(handler: Handler[C]) -> Handler[C]:
+    """``handler``, run again when its save lost a race on a ledger."""
+
+    def run(app: SalesApplication, command: C, ctx: Context) -> Outcome:
+        for attempt in range(1, ATTEMPTS + 1):
+            seen: dict[UUID, int] = {}
+            token = _seen.set(seen)
+            try:
+                return handler(app, command, ctx)
+            except Conflict:
+                if attempt == ATTEMPTS or not _ledger_moved(app, seen):
+                    raise
+                logger.debug("outreach ledger moved; deciding again (%s)", attempt)
+            finally:
+                _seen.reset(token)
+        raise AssertionError("unreachable")
+
+    run.__name__ = run.__qualname__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+def _ledger_moved(app: SalesApplication, seen: dict[UUID, int]) -> bool:
+    for key, version in seen.items():
+        ledger = exists(app, key)
+        if (ledger.version if ledger else 0) != version:
+            return True
+    return False
