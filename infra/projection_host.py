@@ -13,12 +13,13 @@ from infra.view_store import ViewStore
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
 from projections.lists import Lists
+from projections.outreach import Outreach
 from projections.runner import Progress, Runner, Status
 from projections.view import View
 
 logger = logging.getLogger(__name__)
 
-VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
+VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda, Outreach)
 
 
 class UnknownView(LookupError):

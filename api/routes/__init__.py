@@ -9,6 +9,7 @@ from api.routes import (
     accounts,
     activities,
     agenda,
+    collisions,
     contacts,
     health,
     history,
@@ -49,3 +50,4 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(collisions.router)
