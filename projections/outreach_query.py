@@ -49,6 +49,26 @@ def longest_window(policy: Policy) -> timedelta:
     return timedelta(days=max([policy.window_days, *(d for _, d in policy.windows)]))
 
 
+def as_uuid(value: Any) -> Any:
+    """A stored id as a ``UUID`` (SQLite gives text)."""
+    return UUID(value) if isinstance(value, str) else value
+
+
+IDS = ("activity_id", "contact_id", "account_id", "rep_id")
+TIMES = ("scheduled_at", "completed_at", "at", "occurred_at")
+
+
+def typed(row: dict[str, Any]) -> dict[str, Any]:
+    """Ids as ``UUID`` and times as aware ``datetime``, on either store."""
+    for name in IDS:
+        if name in row:
+            row[name] = as_uuid(row[name])
+    for name in TIMES:
+        if name in row:
+            row[name] = as_time(row[name])
+    return row
+
+
 @dataclass(frozen=True)
 class Customer:
     """Exactly one of the two."""
@@ -74,10 +94,7 @@ def current(
         ),
         [key, key, since.astimezone(UTC), MAX_ROWS],
     )
-    rows = [dict(zip(NAMES, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        for name in ("scheduled_at", "completed_at", "at"):
-            row[name] = as_time(row[name])
+    rows = [typed(dict(zip(NAMES, row, strict=True))) for row in cursor.fetchall()]
     return [row for row in rows if _in_window(row, now, policy)]
 
 
@@ -118,9 +135,8 @@ def overrides(
         ),
         [*params, limit],
     )
-    rows = [dict(zip(OVERRIDE_NAMES, r, strict=True)) for r in cursor.fetchall()]
+    rows = [typed(dict(zip(OVERRIDE_NAMES, r, strict=True))) for r in cursor.fetchall()]
     for row in rows:
-        row["occurred_at"] = as_time(row["occurred_at"])
         row["rules"] = row["rules"].split(",") if row["rules"] else []
         ids = row["colliding_ids"]
         row["colliding_ids"] = ids.split(",") if ids else []
