@@ -148,7 +148,11 @@ class TestOutreachGuard:
     ) -> None:
         body = {"given_name": "N", "family_name": "O", "do_not_contact": True}
         contact = post(running, "/contacts", body)
-        log = {"kind": "call", "purpose": "support_follow_up", "outcome": "connected"}
+        log: dict[str, Any] = {
+            "kind": "call",
+            "purpose": "support_follow_up",
+            "outcome": "connected",
+        }
         log |= {"duration_minutes": 4, "contact_id": contact["id"]}
         refused = running.client.post("/activities/log", json=log, headers=auth("rep"))
         assert refused.status_code == 422
