@@ -88,6 +88,7 @@ class Scheduler:
             assert self.cond.wait_for(lambda: self.running == 0, WAIT)
             if not self.waiting:
                 return False
+            self.waiting.sort()  # arrival order is the threads'; choices are ours
             chosen = self.waiting.pop(choose(len(self.waiting)))
             self.released.add(chosen)
             self.running += 1
