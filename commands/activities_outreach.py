@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import random
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -31,7 +34,7 @@ from domain.activity import CANCELLED, COMPLETED, Activity
 from domain.activity_rules import TASK
 from domain.base import RuleBroken
 from domain.contact import Contact
-from domain.outreach import OutreachLedger, ledger_id
+from domain.outreach import OutreachLedger, ledger_id, period_of
 from domain.outreach_rules import Clash, Entry
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ logger = logging.getLogger(__name__)
 C = TypeVar("C")
 Handler = Callable[[SalesApplication, C, Context], Outcome]
 ATTEMPTS = 8
+LOOKBACK = 12  # periods searched back for a customer's last head ledger
 DNC = "contact_do_not_contact"
 _seen: contextvars.ContextVar[dict[UUID, int] | None] = contextvars.ContextVar(
     "sfa_ledgers_seen", default=None
@@ -73,11 +77,23 @@ def entry_of(activity: Activity, contact: Contact | None) -> Entry | None:
     )
 
 
-def ledger_ids(activity: Activity) -> list[UUID]:
+def now() -> datetime:
+    """The clock that picks the ledgers' period (tests replace it)."""
+    return datetime.now(UTC)
+
+
+def ledger_ids(activity: Activity, at: datetime | None = None) -> list[UUID]:
     """The ledgers an activity may be filed in, as far as it alone tells
     (a contact's account is known once the contact is read)."""
     customers = (activity.account_id, activity.contact_id)
-    return [ledger_id(c) for c in customers if c is not None]
+    return [i for c in customers if c is not None for i in candidates(c, at)]
+
+
+def candidates(customer: UUID, at: datetime | None = None) -> list[UUID]:
+    """Where the customer's head ledger may be: this period's, or the last
+    one's of the ``LOOKBACK`` periods before (read together)."""
+    period = period_of(at or now())
+    return [ledger_id(customer, p) for p in range(period, period - LOOKBACK - 1, -1)]
 
 
 class Filing:
@@ -86,6 +102,8 @@ class Filing:
     def __init__(self, app: SalesApplication, loaded: Loaded | None = None) -> None:
         self.app = app
         self.loaded = dict(loaded or {})
+        self.now = now()
+        self.heads: dict[UUID, OutreachLedger] = {}
         self.ledgers: dict[UUID, OutreachLedger] = {}
 
     def contact(self, activity: Activity) -> Contact | None:
@@ -94,29 +112,65 @@ class Filing:
         found = self._read(activity.contact_id)
         return found if isinstance(found, Contact) else None
 
-    def _read(self, record_id: UUID) -> object:
-        if record_id not in self.loaded:
-            self.loaded |= load_many(self.app, [record_id])
+    def _read(self, record_id: UUID, *more: UUID) -> object:
+        wanted = [i for i in (record_id, *more) if i not in self.loaded]
+        if wanted:
+            self.loaded |= load_many(self.app, wanted)
         return self.loaded[record_id]
 
-    def ledger(self, customer_id: UUID) -> OutreachLedger:
-        key = ledger_id(customer_id)
-        if key not in self.ledgers:
-            found = self._read(key)
-            ledger = found if isinstance(found, OutreachLedger) else None
-            self.ledgers[key] = ledger or OutreachLedger(customer_id=customer_id)
-            seen = _seen.get()
-            if seen is not None:
-                seen.setdefault(key, ledger.version if ledger else 0)
-        return self.ledgers[key]
+    def ledger(self, customer: UUID) -> OutreachLedger:
+        """The customer's head ledger; a new period's if this one has none
+        yet (closing the last head in the same save)."""
+        if customer not in self.heads:
+            self.heads[customer] = self._head(customer)
+        return self.heads[customer]
+
+    def stored_head(self, customer: UUID) -> OutreachLedger | None:
+        """The customer's open ledger as stored (of this period or earlier)."""
+        if customer in self.heads:
+            return self.heads[customer]
+        ids = candidates(customer, self.now)
+        self._read(*ids)
+        found = (self._follow(self.loaded[i]) for i in ids)
+        return next((ledger for ledger in found if ledger is not None), None)
+
+    def _head(self, customer: UUID) -> OutreachLedger:
+        last = self.stored_head(customer)
+        period = period_of(self.now)
+        if last is None:
+            head = OutreachLedger.fresh(customer, period)
+        elif last.period >= period:
+            head = last  # this period's (or a later one: another clock)
+        else:
+            cutoff = self.now - self.app.outreach_policy.reach
+            head = last.succeed(period, cutoff)
+            self._keep(last, seen=last.version - 1)
+        self._keep(head, seen=0 if head.pending_events else head.version)
+        return head
+
+    def _follow(self, found: object) -> OutreachLedger | None:
+        """The open ledger ``found`` leads to (a closed one names the next)."""
+        ledger = found if isinstance(found, OutreachLedger) else None
+        while ledger is not None and ledger.next_period is not None:
+            after = ledger_id(ledger.customer_id, ledger.next_period)
+            nxt = self._read(after)
+            ledger = nxt if isinstance(nxt, OutreachLedger) else None
+        return ledger
+
+    def _keep(self, ledger: OutreachLedger, seen: int) -> None:
+        self.ledgers[ledger.id] = ledger
+        versions = _seen.get()
+        if versions is not None:
+            versions.setdefault(ledger.id, seen)
 
     def ledger_holding(self, activity: Activity) -> OutreachLedger | None:
         """The ledger the activity is filed in; else its customer's now (an
         activity recorded before the guard, or whose contact moved since)."""
         contact = self.contact(activity)
-        candidates = [activity.account_id, contact.account_id if contact else None]
-        for customer in dict.fromkeys([*candidates, activity.contact_id]):
-            if customer is not None and activity.id in self.ledger(customer).entries:
+        named = [activity.account_id, contact.account_id if contact else None]
+        for customer in dict.fromkeys([*named, activity.contact_id]):
+            last = None if customer is None else self.stored_head(customer)
+            if customer is not None and last and activity.id in last.entries:
                 return self.ledger(customer)
         customer = customer_of(activity, contact)
         return None if customer is None else self.ledger(customer)
@@ -169,6 +223,11 @@ def _mark(
         activity.record_override(reason, rules, colliding)
 
 
+def head_ledger(app: SalesApplication, customer: UUID) -> OutreachLedger | None:
+    """The customer's open outreach ledger as stored; ``None`` if it has none."""
+    return Filing(app).stored_head(customer)
+
+
 def retrying(handler: Handler[C]) -> Handler[C]:
     """``handler``, run again when its save lost a race on a ledger."""
 
@@ -182,6 +241,7 @@ def retrying(handler: Handler[C]) -> Handler[C]:
                 if attempt == ATTEMPTS or not _ledger_moved(app, seen):
                     raise
                 logger.debug("outreach ledger moved; deciding again (%s)", attempt)
+                time.sleep(random.uniform(0, 0.002 * attempt))
             finally:
                 _seen.reset(token)
         raise AssertionError("unreachable")

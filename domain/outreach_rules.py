@@ -69,6 +69,15 @@ class Policy:
     def cap_period(self) -> timedelta:
         return timedelta(days=self.cap_days)
 
+    @property
+    def reach(self) -> timedelta:
+        """How far apart two entries may be and still count against each
+        other: the longest window, or the cap's period if longer."""
+        days = [self.window_days, *(d for _, d in self.windows)]
+        if self.cap is not None:
+            days.append(self.cap_days)
+        return timedelta(days=max(days))
+
 
 @dataclass(frozen=True)
 class Clash:

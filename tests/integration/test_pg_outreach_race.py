@@ -17,10 +17,10 @@ import pytest
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
+from commands.activities_outreach import head_ledger
 from commands.application import SalesApplication
 from commands.base import Caller, Conflict, Context, execute
 from commands.reps import RegisterRep, register_rep
-from domain.outreach import OutreachLedger, ledger_id
 from domain.outreach_rules import OutreachRefused
 from infra.settings import Settings
 from tests.services import drop_schema
@@ -113,5 +113,5 @@ class TestRacingWriters:
         for account in accounts:
             results = race(writers, reps, account, stale)
             assert results == Counter(planned=1, refused=WRITERS - 1), results
-            ledger: OutreachLedger = writers[0].repository.get(ledger_id(account))
-            assert len(ledger.entries) == 1
+            ledger = head_ledger(writers[0], account)
+            assert ledger is not None and len(ledger.entries) == 1

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
+from commands.activities_outreach import head_ledger
 from commands.activity_fields import ActivityOutcome, Kind, normal_purpose
 from commands.base import Forbidden, IdReused
 from commands.contacts import RegisterContact, SetContactConsent, register_contact
@@ -23,7 +24,6 @@ from commands.reps import RegisterRep, register_rep
 from domain.activity import Activity
 from domain.activity_rules import KINDS, OUTCOMES, is_purpose
 from domain.base import RuleBroken, public_type
-from domain.outreach import ledger_id
 from tests.unit.helpers import event_names, events_of, memory_app, rep, run
 
 AT = datetime(2030, 5, 6, 9, 30, tzinfo=UTC)
@@ -245,8 +245,9 @@ class TestCompleteActivity:
         assert follow_up.follows_id == activity_id
         assert (follow_up.purpose, follow_up.purpose_note) == ("demo", "new model")
         assert (follow_up.kind, follow_up.contact_id) == ("meeting", contact_id)
-        ledger = ledger_id(contact_id)  # a contact without an account
-        assert set(outcome.versions) == {activity_id, follow_up.id, ledger}
+        ledger = head_ledger(app, contact_id)  # a contact without an account
+        assert ledger is not None
+        assert set(outcome.versions) == {activity_id, follow_up.id, ledger.id}
 
     def test_a_task_follow_up_has_no_customer(self) -> None:
         app = memory_app()
