@@ -21,7 +21,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, Field
 
-from commands.activities_outreach import Filing, ledger_ids, retrying
+from commands.activities_outreach import Filing, retrying
 from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
 from commands.activity_rules import check_customer, plan_follow_up
 from commands.application import SalesApplication
@@ -155,10 +155,9 @@ def follow_ups(
 
 
 def _customer_and_owner(app: SalesApplication, activity: Activity) -> Loaded:
-    """The owner, contact and account a new activity names, and the outreach
-    ledgers it may be filed in, read together."""
+    """The owner, contact and account a new activity names, read together."""
     ids = (activity.owner_id, activity.contact_id, activity.account_id)
-    return load_many(app, (*ids, *ledger_ids(activity)))
+    return load_many(app, ids)
 
 
 @retrying

@@ -25,16 +25,16 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from commands.application import SalesApplication
-from commands.base import Conflict, Context, Loaded, Outcome, exists, load_many
+from commands.base import Conflict, Context, Loaded, Outcome, load_many
 from domain.activity import CANCELLED, COMPLETED, Activity
 from domain.activity_rules import TASK
 from domain.base import RuleBroken
 from domain.contact import Contact
-from domain.outreach import OutreachLedger, ledger_id, period_of
+from domain.outreach import OutreachLedger, ledger_id
 from domain.outreach_rules import Clash, Entry
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 C = TypeVar("C")
 Handler = Callable[[SalesApplication, C, Context], Outcome]
 ATTEMPTS = 8
-LOOKBACK = 12  # periods searched back for a customer's last head ledger
 DNC = "contact_do_not_contact"
 _seen: contextvars.ContextVar[dict[UUID, int] | None] = contextvars.ContextVar(
     "sfa_ledgers_seen", default=None
@@ -78,22 +77,20 @@ def entry_of(activity: Activity, contact: Contact | None) -> Entry | None:
 
 
 def now() -> datetime:
-    """The clock that picks the ledgers' period (tests replace it)."""
+    """The clock that decides what a ledger still keeps (tests replace it)."""
     return datetime.now(UTC)
 
 
-def ledger_ids(activity: Activity, at: datetime | None = None) -> list[UUID]:
-    """The ledgers an activity may be filed in, as far as it alone tells
-    (a contact's account is known once the contact is read)."""
-    customers = (activity.account_id, activity.contact_id)
-    return [i for c in customers if c is not None for i in candidates(c, at)]
-
-
-def candidates(customer: UUID, at: datetime | None = None) -> list[UUID]:
-    """Where the customer's head ledger may be: this period's, or the last
-    one's of the ``LOOKBACK`` periods before (read together)."""
-    period = period_of(at or now())
-    return [ledger_id(customer, p) for p in range(period, period - LOOKBACK - 1, -1)]
+def load_ledger(app: SalesApplication, customer: UUID) -> OutreachLedger | None:
+    """The customer's ledger, rebuilt from its last event alone (each records
+    the whole live state); ``None`` if it has none."""
+    stored = app.recorder.select_events(ledger_id(customer), desc=True, limit=1)
+    if not stored:
+        return None
+    last: Any = app.mapper.to_domain_event(stored[0])
+    ledger = last.mutate(None)
+    assert isinstance(ledger, OutreachLedger)
+    return ledger
 
 
 class Filing:
@@ -103,65 +100,35 @@ class Filing:
         self.app = app
         self.loaded = dict(loaded or {})
         self.now = now()
-        self.heads: dict[UUID, OutreachLedger] = {}
+        self.stored: dict[UUID, OutreachLedger | None] = {}
         self.ledgers: dict[UUID, OutreachLedger] = {}
 
     def contact(self, activity: Activity) -> Contact | None:
         if activity.contact_id is None:
             return None
-        found = self._read(activity.contact_id)
+        if activity.contact_id not in self.loaded:
+            self.loaded |= load_many(self.app, [activity.contact_id])
+        found = self.loaded[activity.contact_id]
         return found if isinstance(found, Contact) else None
 
-    def _read(self, record_id: UUID, *more: UUID) -> object:
-        wanted = [i for i in (record_id, *more) if i not in self.loaded]
-        if wanted:
-            self.loaded |= load_many(self.app, wanted)
-        return self.loaded[record_id]
+    def stored_ledger(self, customer: UUID) -> OutreachLedger | None:
+        if customer not in self.stored:
+            self.stored[customer] = load_ledger(self.app, customer)
+        return self.stored[customer]
 
     def ledger(self, customer: UUID) -> OutreachLedger:
-        """The customer's head ledger; a new period's if this one has none
-        yet (closing the last head in the same save)."""
-        if customer not in self.heads:
-            self.heads[customer] = self._head(customer)
-        return self.heads[customer]
-
-    def stored_head(self, customer: UUID) -> OutreachLedger | None:
-        """The customer's open ledger as stored (of this period or earlier)."""
-        if customer in self.heads:
-            return self.heads[customer]
-        ids = candidates(customer, self.now)
-        self._read(*ids)
-        found = (self._follow(self.loaded[i]) for i in ids)
-        return next((ledger for ledger in found if ledger is not None), None)
-
-    def _head(self, customer: UUID) -> OutreachLedger:
-        last = self.stored_head(customer)
-        period = period_of(self.now)
-        if last is None:
-            head = OutreachLedger.fresh(customer, period)
-        elif last.period >= period:
-            head = last  # this period's (or a later one: another clock)
-        else:
-            cutoff = self.now - self.app.outreach_policy.reach
-            head = last.succeed(period, cutoff)
-            self._keep(last, seen=last.version - 1)
-        self._keep(head, seen=0 if head.pending_events else head.version)
-        return head
-
-    def _follow(self, found: object) -> OutreachLedger | None:
-        """The open ledger ``found`` leads to (a closed one names the next)."""
-        ledger = found if isinstance(found, OutreachLedger) else None
-        while ledger is not None and ledger.next_period is not None:
-            after = ledger_id(ledger.customer_id, ledger.next_period)
-            nxt = self._read(after)
-            ledger = nxt if isinstance(nxt, OutreachLedger) else None
-        return ledger
-
-    def _keep(self, ledger: OutreachLedger, seen: int) -> None:
-        self.ledgers[ledger.id] = ledger
-        versions = _seen.get()
-        if versions is not None:
-            versions.setdefault(ledger.id, seen)
+        """The customer's ledger to file in (opened if it has none), keeping
+        only what can still count: planned, or within the policy's reach."""
+        key = ledger_id(customer)
+        if key not in self.ledgers:
+            found = self.stored_ledger(customer)
+            ledger = found or OutreachLedger(customer_id=customer)
+            ledger.keep_since = self.now - self.app.outreach_policy.reach
+            self.ledgers[key] = ledger
+            versions = _seen.get()
+            if versions is not None:
+                versions.setdefault(key, found.version if found else 0)
+        return self.ledgers[key]
 
     def ledger_holding(self, activity: Activity) -> OutreachLedger | None:
         """The ledger the activity is filed in; else its customer's now (an
@@ -169,8 +136,8 @@ class Filing:
         contact = self.contact(activity)
         named = [activity.account_id, contact.account_id if contact else None]
         for customer in dict.fromkeys([*named, activity.contact_id]):
-            last = None if customer is None else self.stored_head(customer)
-            if customer is not None and last and activity.id in last.entries:
+            found = None if customer is None else self.stored_ledger(customer)
+            if customer is not None and found and activity.id in found.entries:
                 return self.ledger(customer)
         customer = customer_of(activity, contact)
         return None if customer is None else self.ledger(customer)
@@ -223,11 +190,6 @@ def _mark(
         activity.record_override(reason, rules, colliding)
 
 
-def head_ledger(app: SalesApplication, customer: UUID) -> OutreachLedger | None:
-    """The customer's open outreach ledger as stored; ``None`` if it has none."""
-    return Filing(app).stored_head(customer)
-
-
 def retrying(handler: Handler[C]) -> Handler[C]:
     """``handler``, run again when its save lost a race on a ledger."""
 
@@ -253,7 +215,7 @@ def retrying(handler: Handler[C]) -> Handler[C]:
 
 def _ledger_moved(app: SalesApplication, seen: dict[UUID, int]) -> bool:
     for key, version in seen.items():
-        ledger = exists(app, key)
-        if (ledger.version if ledger else 0) != version:
+        last = app.recorder.select_events(key, desc=True, limit=1)
+        if (last[0].originator_version if last else 0) != version:
             return True
     return False

@@ -17,7 +17,7 @@ import pytest
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
-from commands.activities_outreach import head_ledger
+from commands.activities_outreach import load_ledger
 from commands.application import SalesApplication
 from commands.base import Caller, Conflict, Context, execute
 from commands.reps import RegisterRep, register_rep
@@ -113,5 +113,5 @@ class TestRacingWriters:
         for account in accounts:
             results = race(writers, reps, account, stale)
             assert results == Counter(planned=1, refused=WRITERS - 1), results
-            ledger = head_ledger(writers[0], account)
+            ledger = load_ledger(writers[0], account)
             assert ledger is not None and len(ledger.entries) == 1

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
-from commands.activities_outreach import head_ledger
+from commands.activities_outreach import load_ledger
 from commands.activity_fields import ActivityOutcome, Kind, normal_purpose
 from commands.base import Forbidden, IdReused
 from commands.contacts import RegisterContact, SetContactConsent, register_contact
@@ -245,7 +245,7 @@ class TestCompleteActivity:
         assert follow_up.follows_id == activity_id
         assert (follow_up.purpose, follow_up.purpose_note) == ("demo", "new model")
         assert (follow_up.kind, follow_up.contact_id) == ("meeting", contact_id)
-        ledger = head_ledger(app, contact_id)  # a contact without an account
+        ledger = load_ledger(app, contact_id)  # a contact without an account
         assert ledger is not None
         assert set(outcome.versions) == {activity_id, follow_up.id, ledger.id}
 

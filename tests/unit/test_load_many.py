@@ -12,7 +12,6 @@ from eventsourcing.persistence import StoredEvent
 
 from commands.accounts import OpenAccount, open_account
 from commands.activities import PlanActivity, plan_activity
-from commands.activities_outreach import candidates
 from commands.application import SalesApplication
 from commands.base import Context, NotFound, StaleVersion, exists, load, load_many
 from commands.opportunities import (
@@ -115,7 +114,7 @@ def test_plan_activity_reads_owner_and_account_at_once(
         scheduled_at=when,
     )
     assert run(app, plan_activity, plan).created
-    assert asked == [[rep_id, account_id, *candidates(account_id)]]
+    assert asked == [[rep_id, account_id]]
     monkeypatch.undo()
     unknown = plan.model_copy(update={"account_id": uuid4()})
     with pytest.raises(RuleBroken) as refused:

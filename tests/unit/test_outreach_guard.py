@@ -15,12 +15,12 @@ import pytest
 from commands import activities as cmd
 from commands import activities_outreach as outreach
 from commands.accounts import OpenAccount, open_account
-from commands.activities_outreach import head_ledger
+from commands.activities_outreach import load_ledger
 from commands.application import SalesApplication
 from commands.base import Conflict, Context, execute
 from commands.contacts import RegisterContact, register_contact
 from domain.base import RuleBroken
-from domain.outreach import PERIOD_DAYS, OutreachLedger
+from domain.outreach import OutreachLedger
 from domain.outreach_rules import CAP, COLLISION, OutreachRefused, Policy
 from tests.unit.helpers import ADMIN, event_names, events_of, memory_app, run
 from tests.unit.helpers import registered_rep as a_rep
@@ -83,7 +83,7 @@ class World:
         return refused.value
 
     def ledger(self, customer: UUID) -> OutreachLedger:
-        found = head_ledger(self.app, customer)
+        found = load_ledger(self.app, customer)
         assert found is not None
         return found
 
@@ -267,76 +267,36 @@ class TestConcurrency:
         for thread in threads:
             thread.join(timeout=30)
         assert sorted(results) == ["planned"] + ["refused"] * (writers - 1)
-        ledger = head_ledger(app, account)
+        ledger = load_ledger(app, account)
         assert ledger is not None and len(ledger.entries) == 1
 
 
-class TestPeriods:
-    """A customer's ledger is one stream per period: a new period's head
-    carries what still counts, and closes the last head in the same save."""
+class TestLedgerState:
+    """A ledger's events each record its whole live state, pruned to what can
+    still count; the last one alone rebuilds it."""
 
-    def test_a_plan_still_collides_after_the_period_turns(
-        self, world: World, monkeypatch: pytest.MonkeyPatch
+    def test_the_last_event_rebuilds_what_the_whole_history_does(
+        self, world: World
     ) -> None:
-        first = world.plan(world.ann, 100)
-        before = world.ledger(world.account)
-        later = datetime.now(UTC) + timedelta(days=PERIOD_DAYS + 1)
-        monkeypatch.setattr(outreach, "now", lambda: later)
-        world.refused(world.plan, world.bob, 101)
-        world.plan(world.ann, 102)
-        head = world.ledger(world.account)
-        assert head.period == before.period + 1 and first in head.entries
-        closed: OutreachLedger = world.app.repository.get(before.id)
-        assert closed.next_period == head.period
-
-    def test_a_cancellation_reaches_the_carried_entry(
-        self, world: World, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        first = world.plan(world.ann, 100)
-        later = datetime.now(UTC) + timedelta(days=3 * PERIOD_DAYS)
-        monkeypatch.setattr(outreach, "now", lambda: later)
-        cancel = cmd.CancelActivity(activity_id=first, reason="x")
-        run(world.app, cmd.cancel_activity, cancel)
-        assert first not in world.ledger(world.account).entries
-        world.plan(world.bob, 100)
-
-    def test_writers_on_either_side_of_the_turn_are_still_serialised(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """Given a head of this period, when one writer (its clock already in
-        the next period) opens the next head while another writes this one,
-        then one plan is recorded and the other decides again, refused."""
-        app = RacingApp(2)
-        account = run(app, open_account, OpenAccount(name="Acme")).aggregate.id
-        ann, bob, carol = a_rep(app), a_rep(app), a_rep(app)
-        body = {"kind": "call", "purpose": "demo", "account_id": account}
-        opening = cmd.PlanActivity.model_validate(
-            body | {"owner_id": carol, "scheduled_at": T0 - timedelta(days=99)}
+        first = world.plan(world.ann, 0)
+        world.plan(world.ann, 1, purpose="demo")
+        run(
+            world.app,
+            cmd.cancel_activity,
+            cmd.CancelActivity(activity_id=first, reason="x"),
         )
-        run(app, cmd.plan_activity, opening)  # this period's head exists
-        clocks = threading.local()
-        today = datetime.now(UTC)
-        monkeypatch.setattr(outreach, "now", lambda: getattr(clocks, "at", today))
-        results: list[str] = []
+        from_last = world.ledger(world.account)
+        replayed: OutreachLedger = world.app.repository.get(from_last.id)
+        assert from_last.entries == replayed.entries
+        assert from_last.version == replayed.version == 4  # opened, 2 plans, cancel
 
-        def plan(rep: UUID, days_ahead: int) -> None:
-            clocks.at = today + timedelta(days=days_ahead)
-            app.local.racing = True
-            command = cmd.PlanActivity.model_validate(
-                body | {"purpose": "renewal", "owner_id": rep, "scheduled_at": T0}
-            )
-            try:
-                execute(cmd.plan_activity, app, command, Context(ADMIN))
-                results.append("planned")
-            except OutreachRefused:
-                results.append("refused")
-
-        threads = [
-            threading.Thread(target=plan, args=(ann, 0)),
-            threading.Thread(target=plan, args=(bob, PERIOD_DAYS + 1)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert sorted(results) == ["planned", "refused"]
+    def test_what_is_done_and_out_of_reach_is_dropped_at_the_next_write(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        done = world.log(world.ann, 0)
+        planned = world.plan(world.ann, 0, purpose="demo")
+        later = day(31)
+        monkeypatch.setattr(outreach, "now", lambda: later)
+        world.plan(world.bob, 31)  # 31 days after the renewal: no collision
+        assert set(world.ledger(world.account).entries) - {done} >= {planned}
+        assert done not in world.ledger(world.account).entries

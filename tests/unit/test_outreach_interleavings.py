@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
-from commands.activities_outreach import entry_of, head_ledger
+from commands.activities_outreach import entry_of, load_ledger
 from commands.application import SalesApplication
 from commands.base import Context, execute
 from commands.contacts import RegisterContact, register_contact
@@ -234,6 +234,6 @@ def test_no_two_colliding_activities_are_both_accepted_without_override(
         if collisions([a], b, policy):
             assert a_overrode or b_overrode, (a, b)
     at_account = {e.activity_id: e for e, _ in entries if e.account_id == world.account}
-    ledger = head_ledger(world.app, world.account)
+    ledger = load_ledger(world.app, world.account)
     filed = ledger.entries if ledger is not None else {}
     assert filed == at_account  # the ledger holds what was accepted

@@ -9,7 +9,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.base import RuleBroken
 from domain.outreach import OutreachLedger, ledger_id
 from domain.outreach_rules import CAP, COLLISION, Entry, OutreachRefused, Policy
 
@@ -33,7 +32,7 @@ def entry(days: float = 0, **fields: Any) -> Entry:
 
 
 def ledger_with(*entries: Entry, policy: Policy | None = None) -> OutreachLedger:
-    ledger = OutreachLedger.fresh(ACCOUNT, 0)
+    ledger = OutreachLedger(customer_id=ACCOUNT)
     for filed in entries:
         ledger.file(filed, policy or Policy())
     return ledger
@@ -145,21 +144,23 @@ class TestFrequencyCap:
 
 
 class TestRecording:
-    def test_the_ledger_of_a_customer_and_period_has_a_stable_id(self) -> None:
-        ledger = OutreachLedger.fresh(ACCOUNT, 7)
-        assert ledger.id == ledger_id(ACCOUNT, 7) == ledger_id(UUID(str(ACCOUNT)), 7)
-        assert ledger_id(ACCOUNT, 8) != ledger.id
+    def test_the_ledger_of_a_customer_has_a_stable_id(self) -> None:
+        ledger = OutreachLedger(customer_id=ACCOUNT)
+        assert ledger.id == ledger_id(ACCOUNT) == ledger_id(UUID(str(ACCOUNT)))
 
-    def test_the_next_period_carries_what_is_planned_or_within_reach(self) -> None:
+    def test_each_change_records_the_live_state_and_prunes_the_rest(self) -> None:
         planned, recent = entry(-100), entry(-10, status="completed")
         old = entry(-40, status="completed", purpose="demo")
         ledger = ledger_with(planned, recent, old)
-        nxt = ledger.succeed(1, cutoff=T0 - timedelta(days=30))
-        assert set(nxt.entries) == {planned.activity_id, recent.activity_id}
-        assert nxt.entries[recent.activity_id] == recent
-        assert ledger.next_period == 1 and nxt.id == ledger_id(ACCOUNT, 1)
-        with pytest.raises(RuleBroken):
-            ledger.update(entry())  # a closed ledger takes nothing more
+        ledger.keep_since = T0 - timedelta(days=30)
+        ledger.withdraw(uuid4())  # nothing to withdraw: nothing recorded
+        new = entry(1, purpose="proposal")
+        ledger.update(new)
+        last: Any = ledger.collect_events()[-1]
+        rebuilt = last.mutate(None)
+        wanted = {planned.activity_id, recent.activity_id, new.activity_id}
+        assert set(rebuilt.entries) == set(ledger.entries) == wanted
+        assert (rebuilt.id, rebuilt.version) == (ledger.id, ledger.version)
 
     def test_the_reach_is_the_longest_window_or_the_cap_period(self) -> None:
         assert Policy().reach == timedelta(days=30)
