@@ -137,7 +137,7 @@ class Filing:
         named = [activity.account_id, contact.account_id if contact else None]
         for customer in dict.fromkeys([*named, activity.contact_id]):
             found = None if customer is None else self.stored_ledger(customer)
-            if customer is not None and found and activity.id in found.entries:
+            if customer is not None and found and found.holds(activity.id):
                 return self.ledger(customer)
         customer = customer_of(activity, contact)
         return None if customer is None else self.ledger(customer)

@@ -25,8 +25,8 @@ What must hold:
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -43,23 +43,54 @@ def ledger_id(customer_id: UUID) -> UUID:
     return uuid5(NAMESPACE, str(customer_id))
 
 
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _id(value: str | None) -> UUID | None:
+    return None if value is None else UUID(value)
+
+
+def stamp(moment: datetime) -> str:
+    """A time as UTC text of one fixed width, so texts sort as times do."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def row(e: Entry) -> list[str | None]:
+    """An entry as text: activity, purpose, contact, account, rep,
+    department, status, time (``stamp``)."""
+    ids = (e.contact_id, e.account_id, e.owner_id)
+    return [str(e.activity_id), e.purpose, *map(_text, ids), e.department, e.status,
+            stamp(e.at)]  # fmt: skip
+
+
+def entry_of(fields: list[str | None]) -> Entry:
+    activity, purpose, contact, account, owner, department, status, at = fields
+    assert activity and purpose and status and at
+    return Entry(
+        UUID(activity), purpose, _id(contact), _id(account), _id(owner),
+        department, status, datetime.fromisoformat(at),
+    )  # fmt: skip
+
+
 class OutreachLedger(SalesAggregate):
     keep_since: datetime | None = None  # not state: set by the command
 
     @event("Opened")
     def __init__(self, customer_id: UUID) -> None:
         self.customer_id = customer_id
-        self.entries: dict[UUID, Entry] = {}
+        self.rows: dict[str, list[str | None]] = {}
 
     @staticmethod
     def create_id(customer_id: UUID, **_: Any) -> UUID:
         return ledger_id(customer_id)
 
     class Recorded(SalesAggregate.Event):
-        """The ledger's whole live state after a change."""
+        """The ledger's whole live state after a change: each entry as a row
+        of text (``row``), cheap to write and read however many there are."""
 
         customer_id: UUID
-        entries: list[dict[str, Any]]
+        entries: list[list[str | None]]
 
         def mutate(self, aggregate: Any) -> Any:
             """Also rebuilds the ledger from this event alone (``None``)."""
@@ -76,11 +107,29 @@ class OutreachLedger(SalesAggregate):
 
         def apply(self, aggregate: OutreachLedger) -> None:
             aggregate.customer_id = self.customer_id
-            found = (Entry(**fields) for fields in self.entries)
-            aggregate.entries = {entry.activity_id: entry for entry in found}
+            aggregate.rows = {str(r[0]): r for r in self.entries}
+
+    @property
+    def entries(self) -> dict[UUID, Entry]:
+        """Every entry, decoded (rows are decoded only when needed)."""
+        return {UUID(key): entry_of(r) for key, r in self.rows.items()}
+
+    def holds(self, activity_id: UUID) -> bool:
+        return str(activity_id) in self.rows
 
     def clashes(self, entry: Entry, policy: Policy) -> list[Clash]:
-        return clashes(self.entries.values(), entry, policy)
+        return clashes(self._near(entry, policy), entry, policy)
+
+    def _near(self, new: Entry, policy: Policy) -> Iterator[Entry]:
+        """The entries that may clash with ``new``: same purpose and contact
+        or account; with a cap, also the same contact."""
+        contact, account = _text(new.contact_id), _text(new.account_id)
+        for r in self.rows.values():
+            same_contact = contact is not None and r[2] == contact
+            same_account = account is not None and r[3] == account
+            purpose = r[1] == new.purpose and (same_contact or same_account)
+            if purpose or (policy.cap is not None and same_contact):
+                yield entry_of(r)
 
     def file(
         self, entry: Entry, policy: Policy, override_reason: str | None = None
@@ -93,19 +142,21 @@ class OutreachLedger(SalesAggregate):
         return found
 
     def update(self, entry: Entry) -> None:
-        if self.entries.get(entry.activity_id) != entry:
-            self._record({**self.entries, entry.activity_id: entry})
+        new = row(entry)
+        key = str(entry.activity_id)
+        if self.rows.get(key) != new:
+            self._record({**self.rows, key: new})
 
     def withdraw(self, activity_id: UUID) -> None:
-        if activity_id in self.entries:
-            rest = {k: e for k, e in self.entries.items() if k != activity_id}
-            self._record(rest)
+        key = str(activity_id)
+        if key in self.rows:
+            self._record({k: r for k, r in self.rows.items() if k != key})
 
-    def _record(self, entries: dict[UUID, Entry]) -> None:
-        since = self.keep_since
+    def _record(self, rows: dict[str, list[str | None]]) -> None:
+        since = None if self.keep_since is None else stamp(self.keep_since)
         live = [
-            asdict(e)
-            for e in entries.values()
-            if since is None or e.status == "planned" or e.at >= since
+            r
+            for r in rows.values()
+            if since is None or r[6] == "planned" or str(r[7]) >= since
         ]
         self.trigger_event(self.Recorded, customer_id=self.customer_id, entries=live)
