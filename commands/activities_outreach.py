@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 C = TypeVar("C")
 Handler = Callable[[SalesApplication, C, Context], Outcome]
-ATTEMPTS = 8
+ATTEMPTS = 16
+MAX_PAUSE = 0.05  # seconds: the most a retry waits (random, doubling)
 DNC = "contact_do_not_contact"
 _seen: contextvars.ContextVar[dict[UUID, int] | None] = contextvars.ContextVar(
     "sfa_ledgers_seen", default=None
@@ -203,7 +204,7 @@ def retrying(handler: Handler[C]) -> Handler[C]:
                 if attempt == ATTEMPTS or not _ledger_moved(app, seen):
                     raise
                 logger.debug("outreach ledger moved; deciding again (%s)", attempt)
-                time.sleep(random.uniform(0, 0.002 * attempt))
+                time.sleep(random.uniform(0, min(MAX_PAUSE, 0.001 * 2**attempt)))
             finally:
                 _seen.reset(token)
         raise AssertionError("unreachable")
