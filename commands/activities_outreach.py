@@ -14,7 +14,9 @@ What must hold:
 - Concurrency: two commands filing for one customer write the same ledger
   stream; the second save conflicts and ``retrying`` runs that command again
   on the ledger as the first left it (at most ``ATTEMPTS`` times). A conflict
-  on anything but a ledger is not retried.
+  on anything but a ledger is not retried. Within one process, commands for
+  one customer also take turns (``Attempt.take_turn``): not for correctness
+  (the ledger's version gives that), but so they do not waste attempts.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -44,8 +47,35 @@ Handler = Callable[[SalesApplication, C, Context], Outcome]
 ATTEMPTS = 16
 MAX_PAUSE = 0.05  # seconds: the most a retry waits (random, doubling)
 DNC = "contact_do_not_contact"
-_seen: contextvars.ContextVar[dict[UUID, int] | None] = contextvars.ContextVar(
-    "sfa_ledgers_seen", default=None
+LOCK_WAIT = 5.0  # seconds a command waits for its customer's turn, then races
+
+
+class Attempt:
+    """One run of a command: the ledger versions it decided on, and the
+    in-process turn it holds for its customer (at most one: no deadlock)."""
+
+    def __init__(self, app: SalesApplication) -> None:
+        self.turns = app.outreach_turns
+        self.seen: dict[UUID, int] = {}
+        self.held: threading.Lock | None = None
+
+    def take_turn(self, key: UUID) -> None:
+        """Commands for one customer in this process take turns, so they do
+        not race each other; across processes the ledger's version decides.
+        """
+        if self.held is None and self.turns:
+            lock = self.turns[key.int % len(self.turns)]
+            if lock.acquire(timeout=LOCK_WAIT):
+                self.held = lock
+
+    def end(self) -> None:
+        if self.held is not None:
+            self.held.release()
+            self.held = None
+
+
+_attempt: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
+    "sfa_outreach_attempt", default=None
 )
 
 
@@ -114,6 +144,9 @@ class Filing:
 
     def stored_ledger(self, customer: UUID) -> OutreachLedger | None:
         if customer not in self.stored:
+            attempt = _attempt.get()
+            if attempt is not None:
+                attempt.take_turn(ledger_id(customer))
             self.stored[customer] = load_ledger(self.app, customer)
         return self.stored[customer]
 
@@ -126,9 +159,9 @@ class Filing:
             ledger = found or OutreachLedger(customer_id=customer)
             ledger.keep_since = self.now - self.app.outreach_policy.reach
             self.ledgers[key] = ledger
-            versions = _seen.get()
-            if versions is not None:
-                versions.setdefault(key, found.version if found else 0)
+            attempt = _attempt.get()
+            if attempt is not None:
+                attempt.seen.setdefault(key, found.version if found else 0)
         return self.ledgers[key]
 
     def ledger_holding(self, activity: Activity) -> OutreachLedger | None:
@@ -195,18 +228,19 @@ def retrying(handler: Handler[C]) -> Handler[C]:
     """``handler``, run again when its save lost a race on a ledger."""
 
     def run(app: SalesApplication, command: C, ctx: Context) -> Outcome:
-        for attempt in range(1, ATTEMPTS + 1):
-            seen: dict[UUID, int] = {}
-            token = _seen.set(seen)
+        for n in range(1, ATTEMPTS + 1):
+            attempt = Attempt(app)
+            token = _attempt.set(attempt)
             try:
                 return handler(app, command, ctx)
             except Conflict:
-                if attempt == ATTEMPTS or not _ledger_moved(app, seen):
+                if n == ATTEMPTS or not _ledger_moved(app, attempt.seen):
                     raise
-                logger.debug("outreach ledger moved; deciding again (%s)", attempt)
-                time.sleep(random.uniform(0, min(MAX_PAUSE, 0.001 * 2**attempt)))
+                logger.debug("outreach ledger moved; deciding again (%s)", n)
             finally:
-                _seen.reset(token)
+                attempt.end()
+                _attempt.reset(token)
+            time.sleep(random.uniform(0, min(MAX_PAUSE, 0.001 * 2**n)))
         raise AssertionError("unreachable")
 
     run.__name__ = run.__qualname__ = handler.__name__

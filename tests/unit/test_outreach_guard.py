@@ -225,6 +225,7 @@ class RacingApp(SalesApplication):
     def __init__(self, writers: int) -> None:
         super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self.loaded = threading.Barrier(writers)
+        self.outreach_turns = None  # writers race as in separate processes
         self.local = threading.local()
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
