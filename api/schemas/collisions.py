@@ -6,24 +6,28 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.outreach_rules import Policy
 
 
 class ApproachOut(BaseModel):
     activity_id: UUID
-    contact_id: UUID | None
-    account_id: UUID | None = Field(description="named, or the contact's account")
+    contact_id: UUID | None = None
+    account_id: UUID | None = Field(
+        default=None, description="named, or the contact's account"
+    )
     purpose: str
     kind: str
-    rep_id: UUID | None
-    department: str | None
+    rep_id: UUID | None = None
+    department: str | None = None
     status: str = Field(description="planned or completed")
-    scheduled_at: dt.datetime | None = Field(description="UTC")
-    completed_at: dt.datetime | None = Field(description="UTC")
+    scheduled_at: dt.datetime | None = Field(default=None, description="UTC")
+    completed_at: dt.datetime | None = Field(default=None, description="UTC")
     at: dt.datetime = Field(description="scheduled time, or completion time")
-    override_reason: str | None = Field(description="the guard was overridden")
+    override_reason: str | None = Field(
+        default=None, description="the guard was overridden"
+    )
 
 
 class PurposeOut(BaseModel):
@@ -49,9 +53,48 @@ class PurposeOut(BaseModel):
         )
 
 
+_APPROACH: dict[str, Any] = {
+    "activity_id": "9f0c6b1e-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+    "contact_id": "7d6f8c1e-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+    "account_id": "5c0ffee0-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+    "purpose": "renewal",
+    "kind": "call",
+    "rep_id": "0a0a0a0a-0000-4000-8000-000000000001",
+    "department": "sales",
+    "status": "planned",
+    "scheduled_at": "2030-05-06T07:30:00Z",
+    "completed_at": None,
+    "at": "2030-05-06T07:30:00Z",
+    "override_reason": None,
+}
+
+
 class CollisionsOut(BaseModel):
-    account_id: UUID | None
-    contact_id: UUID | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": _APPROACH["account_id"],
+                    "contact_id": None,
+                    "as_of": "2030-05-01T12:00:00Z",
+                    "position": 4711,
+                    "purposes": [
+                        {
+                            "purpose": "renewal",
+                            "window_days": 30,
+                            "colliding": False,
+                            "reps": [_APPROACH["rep_id"]],
+                            "departments": ["sales"],
+                            "approaches": [_APPROACH],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    account_id: UUID | None = None
+    contact_id: UUID | None = None
     as_of: dt.datetime = Field(description="the moment the windows end")
     position: int = Field(description="log position the view has applied")
     purposes: list[PurposeOut]
@@ -67,14 +110,43 @@ class OverrideOut(BaseModel):
         description="outreach_collision, outreach_frequency_cap, contact_do_not_contact"
     )
     colliding_ids: list[UUID] = Field(description="the activities it collided with")
-    contact_id: UUID | None
-    account_id: UUID | None
-    purpose: str | None
-    rep_id: UUID | None
-    department: str | None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    purpose: str | None = None
+    rep_id: UUID | None = None
+    department: str | None = None
 
 
 class OverridesOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "position": 4712,
+                            "activity_id": "1b2c3d4e-3b2a-4c5d-9e8f-0a1b2c3d4e5f",
+                            "occurred_at": "2030-05-01T12:03:00Z",
+                            "actor": "bob",
+                            "reason": "Bob covers renewals this quarter",
+                            "rules": ["outreach_collision"],
+                            "colliding_ids": [_APPROACH["activity_id"]],
+                            "contact_id": None,
+                            "account_id": _APPROACH["account_id"],
+                            "purpose": "renewal",
+                            "rep_id": "0a0a0a0a-0000-4000-8000-000000000002",
+                            "department": "service",
+                        }
+                    ],
+                    "next_before": None,
+                    "position": 4712,
+                }
+            ]
+        }
+    )
+
     items: list[OverrideOut]
-    next_before: int | None = Field(description="send as `before` for older ones")
+    next_before: int | None = Field(
+        default=None, description="send as `before` for older ones"
+    )
     position: int

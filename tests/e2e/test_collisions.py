@@ -213,3 +213,15 @@ class TestReads:
         mine = read(running, OVERRIDES, "manager", rep_id=str(REP_ID))
         assert mine["items"] == []
         assert UUID(rest["items"][0]["activity_id"])
+
+
+def test_the_documented_answers_are_valid(engine: Engine) -> None:
+    """The OpenAPI examples of both reads are answers the schema accepts."""
+    from api.schemas.collisions import CollisionsOut, OverridesOut
+
+    schemas = engine.client.get("/openapi.json").json()["components"]["schemas"]
+    for model in (CollisionsOut, OverridesOut):
+        examples = schemas[model.__name__]["examples"]
+        assert examples
+        for example in examples:
+            model.model_validate(example)
