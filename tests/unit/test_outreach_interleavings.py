@@ -1,6 +1,7 @@
-"""Hypothesis: under random interleavings of concurrent plans, logs and
-cancellations, the outreach guard never lets two colliding activities both
-be accepted unless one of them carries an override.
+"""Hypothesis: under random interleavings of concurrent plans, logs, moves
+and changes of purpose (and cancellations between rounds), the outreach
+guard never lets two colliding activities both be accepted unless one of
+them carries an override.
 
 Each round starts a few writers at once. Every writer reads and decides
 freely, then stops just before it saves; a scheduler (driven by hypothesis)
@@ -112,6 +113,7 @@ class ScheduledApp(SalesApplication):
 
 @dataclass(frozen=True)
 class Write:
+    change: str  # "new" (plan or log), "move" (reschedule), "repurpose"
     log: bool
     rep: int
     department: str | None
@@ -123,6 +125,7 @@ class Write:
 
 writes = st.builds(
     Write,
+    change=st.sampled_from(["new", "new", "new", "move", "repurpose"]),
     log=st.booleans(),
     rep=st.integers(0, 2),
     department=st.sampled_from([None, "sales", "service"]),
@@ -157,6 +160,8 @@ class World:
         self.lock = threading.Lock()
 
     def command(self, w: Write) -> tuple[Any, Any]:
+        if w.change != "new" and self.accepted:
+            return self.change(w, self.accepted[w.day % len(self.accepted)])
         key = "account_id" if w.customer == 0 else "contact_id"
         body: dict[str, Any] = {"kind": "call", "purpose": w.purpose}
         body |= {key: self.customers[w.customer], "owner_id": self.reps[w.rep]}
@@ -174,6 +179,17 @@ class World:
         body["scheduled_at"] = when
         return cmd.plan_activity, cmd.PlanActivity.model_validate(body)
 
+    def change(self, w: Write, target: UUID) -> tuple[Any, Any]:
+        """Moves or re-purposes an accepted activity (refused if not planned)."""
+        body: dict[str, Any] = {"activity_id": target}
+        if w.override:
+            body["override_reason"] = "both on purpose"
+        if w.change == "move":
+            body["scheduled_at"] = T0 + timedelta(days=w.day)
+            return cmd.reschedule_activity, cmd.RescheduleActivity(**body)
+        body["purpose"] = w.purpose
+        return cmd.change_activity_details, cmd.ChangeActivityDetails(**body)
+
     def job(self, w: Write) -> Callable[[], None]:
         handler, command = self.command(w)
 
@@ -183,7 +199,8 @@ class World:
             except DomainError:
                 return  # refused, or lost every retry: nothing recorded
             with self.lock:
-                self.accepted.append(UUID(str(outcome.aggregate.id)))
+                if outcome.created:
+                    self.accepted.append(UUID(str(outcome.aggregate.id)))
 
         return write
 
