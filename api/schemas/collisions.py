@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.outreach_rules import Policy
+from domain.outreach_rules import Entry, Policy, collisions
 
 
 class ApproachOut(BaseModel):
@@ -30,11 +30,19 @@ class ApproachOut(BaseModel):
     )
 
 
+def _entry(row: dict[str, Any]) -> Entry:
+    return Entry(
+        row["activity_id"], row["purpose"], row["contact_id"], row["account_id"],
+        row["rep_id"], row["department"], row["status"], row["at"],
+    )  # fmt: skip
+
+
 class PurposeOut(BaseModel):
     purpose: str
     window_days: int = Field(description="look-back window of this purpose")
     colliding: bool = Field(
-        description="more than one rep or department approaches for it"
+        description="two of its approaches collide as the guard decides: other "
+        "rep or department, same contact or account, within the window"
     )
     reps: list[UUID | None]
     departments: list[str | None]
@@ -42,11 +50,12 @@ class PurposeOut(BaseModel):
 
     @classmethod
     def of(cls, purpose: str, rows: list[dict[str, Any]], policy: Policy) -> PurposeOut:
-        hands = {(r["rep_id"], r["department"]) for r in rows}
+        entries = [_entry(r) for r in rows]
+        clash = any(collisions(entries[:n], e, policy) for n, e in enumerate(entries))
         return cls(
             purpose=purpose,
             window_days=policy.window(purpose).days,
-            colliding=len(hands) > 1,
+            colliding=clash,
             reps=list(dict.fromkeys(r["rep_id"] for r in rows)),
             departments=list(dict.fromkeys(r["department"] for r in rows)),
             approaches=[ApproachOut(**r) for r in rows],

@@ -8,12 +8,13 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.schemas.collisions import PurposeOut
 from commands import activities as cmd
 from commands.contacts import ChangeContactDetails, change_contact_details
 from domain.base import DomainError
@@ -206,3 +207,27 @@ def test_a_rebuild_equals_the_live_view(
     store.swap(Outreach)
     assert table_rows(store) == live
     assert store.position("outreach") == w.app.recorder.max_notification_id()
+
+
+class TestCollidingFlag:
+    """``GET /dedup/collisions`` flags a purpose as the guard would decide."""
+
+    def rows(self, w: World, *days: int) -> list[dict[str, Any]]:
+        reps = [w.ann, w.bob]
+        return [
+            {"activity_id": uuid4(), "purpose": "renewal", "kind": "call",
+             "contact_id": w.contact, "account_id": w.account,
+             "rep_id": reps[n % 2], "department": None, "status": "planned",
+             "scheduled_at": day(d), "completed_at": None, "at": day(d),
+             "override_reason": None}
+            for n, d in enumerate(days)
+        ]  # fmt: skip
+
+    @pytest.mark.parametrize(("days", "colliding"), [((0, 40), False), ((0, 5), True)])
+    def test_two_reps_collide_only_within_the_window(
+        self, viewed: Viewed, days: tuple[int, int], colliding: bool
+    ) -> None:
+        rows = self.rows(viewed.world, *days)
+        found = PurposeOut.of("renewal", rows, viewed.world.app.outreach_policy)
+        assert found.colliding is colliding
+        assert found.reps == [viewed.world.ann, viewed.world.bob]
