@@ -8,7 +8,8 @@ What must hold:
   an override is recorded on the activity (``GuardOverridden``).
 - Logging an outreach to a do-not-contact contact is refused
   (``contact_do_not_contact``) unless it has an ``override_reason``; planning
-  one is always refused (``commands.activity_rules``).
+  one is always refused (``commands.activity_rules``), and so is moving or
+  re-purposing one planned before the contact asked.
 - Completing files the activity's new state without deciding; cancelling
   withdraws it.
 - Concurrency: two commands filing for one customer write the same ledger
@@ -191,7 +192,12 @@ class Filing:
         _mark(activity, override_reason, found, dnc)
 
     def file_change(self, activity: Activity, override_reason: str | None) -> None:
-        """Decides on a planned activity moved or re-purposed."""
+        """Decides on a planned activity moved or re-purposed: planning again,
+        so refused for a do-not-contact contact, as a plan is."""
+        contact = self.contact(activity)
+        if contact is not None and contact.do_not_contact:
+            msg = "the contact asked not to be contacted; cancel this activity"
+            raise RuleBroken(msg, rule=DNC)
         ledger, entry = self.ledger_holding(activity), self._entry(activity)
         if ledger is not None and entry is not None:
             found = ledger.file(entry, self.app.outreach_policy, override_reason)

@@ -18,7 +18,12 @@ from commands.accounts import OpenAccount, open_account
 from commands.activities_outreach import load_ledger
 from commands.application import SalesApplication
 from commands.base import Conflict, Context, execute
-from commands.contacts import RegisterContact, register_contact
+from commands.contacts import (
+    RegisterContact,
+    SetContactConsent,
+    register_contact,
+    set_contact_consent,
+)
 from domain.base import RuleBroken
 from domain.outreach import OutreachLedger
 from domain.outreach_rules import CAP, COLLISION, OutreachRefused, Policy
@@ -301,3 +306,22 @@ class TestLedgerState:
         world.plan(world.bob, 31)  # 31 days after the renewal: no collision
         assert set(world.ledger(world.account).entries) - {done} >= {planned}
         assert done not in world.ledger(world.account).entries
+
+
+class TestDoNotContactAfterPlanning:
+    def test_a_plan_made_before_the_contact_asked_is_not_moved(
+        self, world: World
+    ) -> None:
+        planned = world.plan(world.ann, 0)
+        consent = SetContactConsent(
+            contact_id=world.contact, do_not_contact=True, reason="asked"
+        )
+        run(world.app, set_contact_consent, consent)
+        move = cmd.RescheduleActivity(
+            activity_id=planned, scheduled_at=day(2), override_reason=REASON
+        )
+        with pytest.raises(RuleBroken) as refused:
+            run(world.app, cmd.reschedule_activity, move)
+        assert refused.value.rule == "contact_do_not_contact"
+        cancel = cmd.CancelActivity(activity_id=planned, reason="they asked")
+        run(world.app, cmd.cancel_activity, cancel)  # cancelling is fine
