@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
+from api import cli_outreach
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -155,6 +156,7 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.add_as_of_arguments(views)
     cli_audit.add_parser(commands)
     commands.choices["audit"].set_defaults(func=audit)
+    cli_outreach.add_to(commands, _container)
     return root
 
 

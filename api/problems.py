@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from commands.base import Conflict, Forbidden, IdReused, NotFound, StaleVersion
 from domain.base import DomainError
+from domain.outreach_rules import OutreachRefused
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (StaleVersion, 412, "Stale version"),
     (Conflict, 409, "Conflict"),
     (IdReused, 409, "Id already used"),
+    (OutreachRefused, 409, "Outreach refused"),
     (DomainError, 422, "Business rule broken"),
 ]
 
@@ -83,7 +85,10 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, title = next((s, t) for c, s, t in _DOMAIN_STATUS if isinstance(exc, c))
-    extra = getattr(exc, "problem_extra", {})  # e.g. every broken rule
+    extra: dict[str, Any] = {
+        **getattr(exc, "problem_extra", {}),  # e.g. every broken rule
+        **getattr(exc, "details", {}),  # e.g. the collisions
+    }
     return problem(
         status,
         title,

@@ -30,7 +30,7 @@ class HttpWorker:
                 "given_name": "Grace",
                 "family_name": "Hopper",
                 "emails": [f"g{uuid4().hex[:12]}@example.com"],
-                "account_id": str(fixture.account_id),
+                "account_id": str(self.worker.account_id),
                 "owner_id": str(fixture.rep_id),
             }
             return await client.post("/contacts", json=body)
@@ -39,7 +39,7 @@ class HttpWorker:
             body = {
                 "kind": "call",
                 "purpose": "prospecting",
-                "account_id": str(fixture.account_id),
+                "account_id": str(self.worker.account_id),
                 "owner_id": str(fixture.rep_id),
                 "scheduled_at": when.isoformat(),
             }

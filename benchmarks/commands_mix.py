@@ -1,8 +1,9 @@
 """The realistic command mix of bench_commands, through the command layer.
 
 Mix per issue 3: register contact 20 %, plan activity 30 %, complete activity
-30 %, advance stage 20 %. Each worker owns its opportunity and its planned
-activities, so workers never conflict with each other.
+30 %, advance stage 20 %. Each worker owns its opportunities, its planned
+activities and its customer account, so workers never conflict with each
+other (outreach to one customer is serialised by its outreach ledger).
 """
 
 from __future__ import annotations
@@ -54,13 +55,16 @@ class Worker:
         self.app = fixture.app
         self.random = random.Random(seed)
         self.planned: list[UUID] = []
+        account = OpenAccount(name=f"Bench Co {seed}", owner_id=fixture.rep_id)
+        opened_account = run(self.app, open_account, account)
+        self.account_id = UUID(str(opened_account.aggregate.id))
         opened = [self.open_deal(f"Deal {seed}.{n}") for n in range(DEALS)]
         self.deals = itertools.cycle(opened)
         self.stages = {deal: 0 for deal in opened}
 
     def open_deal(self, name: str) -> UUID:
         opening = opportunities.OpenOpportunity(
-            account_id=self.fixture.account_id,
+            account_id=self.account_id,
             owner_id=self.fixture.rep_id,
             name=name,
             amount=Decimal("1000.00"),
@@ -90,7 +94,7 @@ class Worker:
             given_name="Grace",
             family_name=f"Hopper{self.random.randrange(10**6)}",
             emails=(f"g{uuid4().hex[:12]}@example.com",),
-            account_id=self.fixture.account_id,
+            account_id=self.account_id,
             owner_id=self.fixture.rep_id,
         )
         run(self.app, contacts.register_contact, command)
@@ -99,7 +103,7 @@ class Worker:
         command = activities.PlanActivity(
             kind="call",
             purpose="prospecting",
-            account_id=self.fixture.account_id,
+            account_id=self.account_id,
             owner_id=self.fixture.rep_id,
             scheduled_at=datetime.now(UTC) + timedelta(days=1),
         )

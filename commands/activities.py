@@ -7,6 +7,10 @@ What must hold:
 - A follow-up is planned in the same save (one transaction) as the completion
   or log that asks for it; the two name each other.
 - ``completed_at`` defaults to the time the command runs.
+- Every outreach activity is filed in its customer's outreach ledger in the
+  same save, through the collision guard and the frequency cap
+  (``commands.activities_outreach``); ``override_reason`` lets a refused one
+  pass, and is recorded. A handler that lost a race on a ledger runs again.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, Field
 
+from commands.activities_outreach import Filing, retrying
 from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purpose
 from commands.activity_rules import check_customer, plan_follow_up
 from commands.application import SalesApplication
@@ -59,6 +64,11 @@ class FollowUp(Command):
 
 
 _SAME = {"kind", "purpose"}  # null means: the same as the activity followed
+_OVERRIDE = Field(
+    default=None,
+    max_length=2000,
+    description="go ahead although the outreach guard refuses; recorded",
+)
 
 
 class _NewActivity(Command):
@@ -71,10 +81,12 @@ class _NewActivity(Command):
     department: Text | None = None
     purpose_note: Text | None = None
     notes: Notes | None = None
+    override_reason: Text | None = _OVERRIDE
 
     def details(self, caller: Caller) -> dict[str, Any]:
         """The fields of the new activity; the owner defaults to the caller."""
-        fields = self.model_dump(exclude={"id", "follow_up", "completed_at"})
+        skip = {"id", "follow_up", "completed_at", "override_reason"}
+        fields = self.model_dump(exclude=skip)
         if "owner_id" not in self.model_fields_set:
             fields["owner_id"] = caller.rep_id
         return fields
@@ -104,6 +116,7 @@ class ChangeActivityDetails(Command):
     purpose_note: Text | None = None
     notes: Notes | None = None
     department: Text | None = None
+    override_reason: Text | None = _OVERRIDE
 
 
 class CompleteActivity(Command):
@@ -114,6 +127,7 @@ class CompleteActivity(Command):
     notes: Notes | None = Field(default=None, description="replace the notes")
     completed_at: AwareDatetime | None = Field(default=None, description="or now")
     follow_up: FollowUp | None = None
+    override_reason: Text | None = _OVERRIDE
 
 
 class CancelActivity(Command):
@@ -124,6 +138,7 @@ class CancelActivity(Command):
 class RescheduleActivity(Command):
     activity_id: UUID
     scheduled_at: AwareDatetime
+    override_reason: Text | None = _OVERRIDE
 
 
 def _new_id(spec: FollowUp | None) -> UUID | None:
@@ -145,6 +160,7 @@ def _customer_and_owner(app: SalesApplication, activity: Activity) -> Loaded:
     return load_many(app, ids)
 
 
+@retrying
 def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Outcome:
     activity_id, found = chosen_or_new(app, cmd.id)
     details = cmd.details(ctx.caller)
@@ -156,9 +172,12 @@ def plan_activity(app: SalesApplication, cmd: PlanActivity, ctx: Context) -> Out
     loaded = _customer_and_owner(app, activity)
     ensure_active_rep(app, activity.owner_id, loaded=loaded)
     check_customer(app, activity, outreach=True, loaded=loaded)
-    return save(app, ctx, activity, created=True)
+    filing = Filing(app, loaded)
+    filing.file_new(activity, cmd.override_reason)
+    return save(app, ctx, activity, *filing.changed(), created=True)
 
 
+@retrying
 def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outcome:
     activity_id, found = chosen_or_new(app, cmd.id)
     details = cmd.details(ctx.caller)
@@ -173,21 +192,32 @@ def log_activity(app: SalesApplication, cmd: LogActivity, ctx: Context) -> Outco
     loaded = _customer_and_owner(app, activity)
     ensure_active_rep(app, activity.owner_id, loaded=loaded)
     check_customer(app, activity, outreach=False, loaded=loaded)
+    filing = Filing(app, loaded)
+    filing.file_new(activity, cmd.override_reason)
     more = follow_ups(app, ctx, activity, cmd.follow_up)
-    return save(app, ctx, activity, *more, created=True)
+    for follow_up in more:
+        filing.file_new(follow_up, cmd.override_reason)
+    return save(app, ctx, activity, *more, *filing.changed(), created=True)
 
 
+@retrying
 def change_activity_details(
     app: SalesApplication, cmd: ChangeActivityDetails, ctx: Context
 ) -> Outcome:
+    """A new purpose or department is decided on again by the guard."""
     activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
-    changes = cmd.model_dump(include=cmd.model_fields_set - {"activity_id"})
+    sent = cmd.model_fields_set - {"activity_id", "override_reason"}
+    changes = cmd.model_dump(include=sent)
     if changes.get("purpose", "") is None:
         del changes["purpose"]
     activity.change_details(**changes)
-    return save(app, ctx, activity)
+    filing = Filing(app)
+    if {"purpose", "department"} & set(changes):
+        filing.file_change(activity, cmd.override_reason)
+    return save(app, ctx, activity, *filing.changed())
 
 
+@retrying
 def complete_activity(
     app: SalesApplication, cmd: CompleteActivity, ctx: Context
 ) -> Outcome:
@@ -200,21 +230,32 @@ def complete_activity(
         completed_at=cmd.completed_at or datetime.now(UTC),
         follow_up_id=_new_id(cmd.follow_up),
     )
+    filing = Filing(app)
+    filing.refile(activity)
     more = follow_ups(app, ctx, activity, cmd.follow_up)
-    return save(app, ctx, activity, *more)
+    for follow_up in more:
+        filing.file_new(follow_up, cmd.override_reason)
+    return save(app, ctx, activity, *more, *filing.changed())
 
 
+@retrying
 def cancel_activity(
     app: SalesApplication, cmd: CancelActivity, ctx: Context
 ) -> Outcome:
     activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     activity.cancel(cmd.reason)
-    return save(app, ctx, activity)
+    filing = Filing(app)
+    filing.refile(activity)
+    return save(app, ctx, activity, *filing.changed())
 
 
+@retrying
 def reschedule_activity(
     app: SalesApplication, cmd: RescheduleActivity, ctx: Context
 ) -> Outcome:
+    """A new time is decided on again by the guard."""
     activity = load_for_write(app, Activity, cmd.activity_id, ctx, "an activity")
     activity.reschedule(cmd.scheduled_at)
-    return save(app, ctx, activity)
+    filing = Filing(app)
+    filing.file_change(activity, cmd.override_reason)
+    return save(app, ctx, activity, *filing.changed())

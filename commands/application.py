@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -10,6 +11,8 @@ from uuid import UUID
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import EnvType
+
+from domain.outreach_rules import Policy
 
 
 class DateAsISO(Transcoding):
@@ -53,6 +56,11 @@ class SalesApplication(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
+        self.outreach_policy = Policy()  # the guard's windows and cap (settings)
+        # commands for one customer take turns in this process (None: they race)
+        self.outreach_turns: list[threading.Lock] | None = [
+            threading.Lock() for _ in range(256)
+        ]
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         recordings = super().save(*objs, **kwargs)

@@ -11,6 +11,9 @@ What must hold:
 - A follow-up is another activity planned in the same save; the first names
   it (``follow_up_id``) and it names the first (``follows_id``).
 - A change that changes nothing records nothing.
+- An outreach the collision guard or the frequency cap let pass on an
+  override is marked by ``GuardOverridden`` (the reason, the rules it
+  overrode, the activities it collides with), saved with the activity.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class Activity(SalesAggregate):
         self.completed_at: datetime | None = None
         self.cancel_reason: str | None = None
         self.follow_up_id: UUID | None = None
+        self.override_reason: str | None = None
 
     class Logged(SalesAggregate.Created):
         """Created completed: the activity happened without being planned."""
@@ -166,6 +170,19 @@ class Activity(SalesAggregate):
             completed_at=completed_at,
             follow_up_id=follow_up_id,
         )
+
+    def record_override(
+        self, reason: str, rules: list[str], colliding_ids: list[UUID]
+    ) -> None:
+        """The guard let this activity pass over ``rules`` on ``reason``."""
+        check(bool(reason), "override_needs_reason", "an override needs a reason")
+        self._guard_overridden(reason=reason, rules=rules, colliding_ids=colliding_ids)
+
+    @event("GuardOverridden")
+    def _guard_overridden(
+        self, reason: str, rules: list[str], colliding_ids: list[UUID]
+    ) -> None:
+        self.override_reason = reason
 
     def _finish(self, done: Logged | Completed) -> None:
         self.status = COMPLETED

@@ -63,7 +63,9 @@ def bootstrap(settings: Settings | None = None, *, seed: bool = True) -> Contain
 
 
 def assemble(settings: Settings, app: SalesApplication) -> Container:
-    """The container around an application that is already built."""
+    """The container around an application that is already built (it takes
+    the outreach guard's policy from ``settings``)."""
+    app.outreach_policy = settings.outreach.policy()
     store = view_store(settings)
     host = ProjectionHost(app, store, poll_interval=settings.poll_interval)
     return Container(settings=settings, app=app, projections=host)

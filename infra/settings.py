@@ -16,6 +16,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from infra.outreach_settings import OutreachSettings
+
 Role = Literal["rep", "manager", "analyst", "auditor", "admin", "service"]
 
 
@@ -43,6 +45,7 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     poll_interval: float = Field(default=1.0, gt=0, le=60)
+    outreach: OutreachSettings = Field(default_factory=OutreachSettings)
 
     @field_validator("database_url")
     @classmethod
@@ -86,6 +89,7 @@ class Settings(BaseModel):
             "host": env.get("SFA_HOST") or "127.0.0.1",
             "port": env.get("SFA_PORT") or 8000,
             "poll_interval": env.get("SFA_DB_POLL_INTERVAL") or 1.0,
+            "outreach": _outreach(env),
         }
         try:
             return cls.model_validate(values)
@@ -112,6 +116,13 @@ def _describe(error: ValidationError) -> str:
         where = ".".join([_KEYS.get(field, field), *rest])
         lines.append(f"{where}: {item['msg']}")
     return "; ".join(lines)
+
+
+def _outreach(env: Mapping[str, str]) -> OutreachSettings:
+    try:
+        return OutreachSettings.from_env(env)
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
 
 
 def _tokens(env: Mapping[str, str]) -> dict[str, object]:

@@ -10,6 +10,7 @@ from api.routes import (
     activities,
     agenda,
     audit,
+    collisions,
     configurations,
     configurator,
     contacts,
@@ -65,3 +66,4 @@ api_router.include_router(quotes.router)
 api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
 api_router.include_router(audit.router)
+api_router.include_router(collisions.router)

@@ -7,6 +7,7 @@ are those of the activity it follows)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -16,6 +17,13 @@ from commands.activity_fields import ActivityOutcome, Kind, Minutes, Notes, Purp
 from commands.normalise import Text
 
 _OWNER = Field(default=None, description="the rep doing it; left out: you")
+_OVERRIDE: Any = Field(
+    default=None,
+    max_length=2000,
+    description="go ahead although the outreach guard refuses (409) or the "
+    "contact asked not to be contacted (logging only); recorded, and listed "
+    "by GET /dedup/collisions/overrides",
+)
 _PURPOSE = Field(
     description="prospecting, qualification, demo, proposal, negotiation, "
     "upsell:<product>, cross_sell:<product>, renewal, onboarding, collections, "
@@ -53,6 +61,7 @@ class _NewActivityIn(BaseModel):
     account_id: UUID | None = None
     owner_id: UUID | None = _OWNER
     department: Text | None = None
+    override_reason: Text | None = _OVERRIDE
 
 
 class ActivityIn(_NewActivityIn):
@@ -82,6 +91,7 @@ class _Completion(BaseModel):
     notes: Notes | None = None
     completed_at: AwareDatetime | None = Field(default=None, description="or now")
     follow_up: FollowUpIn | None = None
+    override_reason: Text | None = _OVERRIDE
 
 
 class ActivityLogIn(_Completion, _NewActivityIn):
@@ -127,6 +137,7 @@ class ActivityPatch(BaseModel):
     purpose_note: Text | None = None
     notes: Notes | None = None
     department: Text | None = None
+    override_reason: Text | None = _OVERRIDE
 
 
 class CancelIn(BaseModel):
@@ -139,6 +150,7 @@ class RescheduleIn(BaseModel):
     model_config = examples({"scheduled_at": "2030-05-07T14:00:00+02:00"})
 
     scheduled_at: AwareDatetime
+    override_reason: Text | None = _OVERRIDE
 
 
 class ActivityOut(RecordOut):
@@ -159,3 +171,6 @@ class ActivityOut(RecordOut):
     cancel_reason: str | None
     follows_id: UUID | None = Field(description="the activity this one follows up")
     follow_up_id: UUID | None = Field(description="the activity that follows up")
+    override_reason: str | None = Field(
+        default=None, description="why the outreach guard was overridden, if it was"
+    )

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from commands import activities as cmd
 from commands.accounts import OpenAccount, open_account
+from commands.activities_outreach import load_ledger
 from commands.activity_fields import ActivityOutcome, Kind, normal_purpose
 from commands.base import Forbidden, IdReused
 from commands.contacts import RegisterContact, SetContactConsent, register_contact
@@ -27,6 +28,7 @@ from tests.unit.helpers import event_names, events_of, memory_app, rep, run
 
 AT = datetime(2030, 5, 6, 9, 30, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=2))
+DNC = "contact_do_not_contact"
 
 
 def a_rep(app: Any, rep_id: UUID | None = None) -> UUID:
@@ -190,12 +192,21 @@ class TestLogActivity:
         follow_up = activity_of(app, logged.follow_up_id)
         assert (follow_up.follows_id, follow_up.contact_id) == (logged.id, contact_id)
         assert (follow_up.kind, follow_up.purpose) == ("call", "proposal")
-        assert outcome.position == app.recorder.max_notification_id() == 3
+        # the contact, the log, its follow-up; the ledger opened, both filed
+        assert outcome.position == app.recorder.max_notification_id() == 6
 
-    def test_what_happened_with_a_do_not_contact_contact_is_logged(self) -> None:
+    def test_a_do_not_contact_contact_is_logged_only_with_a_reason(self) -> None:
         app = memory_app()
         contact_id = a_contact(app, do_not_contact=True)
-        assert self.log(app, contact_id=contact_id).created
+        with pytest.raises(RuleBroken) as refused:
+            self.log(app, contact_id=contact_id)
+        assert refused.value.rule == "contact_do_not_contact"
+        reason = "the customer called us"
+        outcome = self.log(app, contact_id=contact_id, override_reason=reason)
+        names = event_names(app, outcome.aggregate.id)
+        assert names == ["Logged", "GuardOverridden"]
+        overridden = events_of(app, outcome.aggregate.id)[-1]
+        assert (overridden.reason, overridden.rules) == (reason, [DNC])
 
     def test_a_repeat_without_completed_at_records_nothing(self) -> None:
         app, activity_id = memory_app(), uuid4()
@@ -234,7 +245,9 @@ class TestCompleteActivity:
         assert follow_up.follows_id == activity_id
         assert (follow_up.purpose, follow_up.purpose_note) == ("demo", "new model")
         assert (follow_up.kind, follow_up.contact_id) == ("meeting", contact_id)
-        assert set(outcome.versions) == {activity_id, follow_up.id}
+        ledger = load_ledger(app, contact_id)  # a contact without an account
+        assert ledger is not None
+        assert set(outcome.versions) == {activity_id, follow_up.id, ledger.id}
 
     def test_a_task_follow_up_has_no_customer(self) -> None:
         app = memory_app()

@@ -28,6 +28,7 @@ from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
 
 TODAY = date(2030, 3, 15)
+OVERRIDE = "tests the agenda, not the outreach guard"
 
 
 def at(days: int, hour: int = 9, minute: int = 0, tz: tzinfo = UTC) -> datetime:
@@ -61,6 +62,7 @@ class World:
 
     def plan(self, when: datetime, owner: UUID | None = None, **fields: Any) -> UUID:
         body = {"kind": "call", "purpose": "demo", "contact_id": self.contact}
+        body["override_reason"] = OVERRIDE
         command = activities.PlanActivity.model_validate(
             body | {"scheduled_at": when, "owner_id": owner or self.rep} | fields
         )
@@ -69,13 +71,14 @@ class World:
     def complete(self, activity: UUID, when: datetime, **fields: Any) -> None:
         command = activities.CompleteActivity.model_validate(
             {"activity_id": activity, "outcome": "connected", "duration_minutes": 5}
-            | {"completed_at": when}
+            | {"completed_at": when, "override_reason": OVERRIDE}
             | fields
         )
         run(self.app, activities.complete_activity, command)
 
     def log(self, when: datetime, owner: UUID | None = None, **fields: Any) -> UUID:
         body = {"kind": "call", "purpose": "demo", "contact_id": self.contact}
+        body["override_reason"] = OVERRIDE
         command = activities.LogActivity.model_validate(
             body
             | {"outcome": "connected", "duration_minutes": 5, "completed_at": when}
