@@ -170,14 +170,21 @@ class PgDatastore:
                     self._idle.append(conn)
         finally:
             self._slots.release()
+        if broken:
+            self._discard_idle()
 
-    def close(self) -> None:
-        self._closed = True
+    def _discard_idle(self) -> None:
+        """After a lost connection the idle ones are suspect too (a server
+        restart drops them all): close them rather than fail on each in turn."""
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
             with contextlib.suppress(psycopg2.Error):
                 conn.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._discard_idle()
 
 
 def retry_on_disconnect(

@@ -10,6 +10,8 @@ What must hold:
   numbered in commit order, so every event up to the head is visible.
 - A failing batch changes nothing; the runner records the error, waits with
   backoff and tries again (a database restart is survived this way).
+- ``status`` always answers: while the database is unreachable it gives the
+  last position and head it saw, with the error.
 """
 
 from __future__ import annotations
@@ -83,11 +85,17 @@ class Runner:
         store.create(type(view), shadow=shadow)
         self.last_error: str | None = None
         self.behind_since: float | None = None
+        self.seen = (0, 0)  # the last position and head status could read
         self.wake = threading.Event()
+
+    def head(self) -> int:
+        """The head of the log, asked once: the caller retries, with backoff."""
+        recorder = self.log.recorder
+        return getattr(recorder, "probe_head", recorder.max_notification_id)() or 0
 
     def step(self, until: int | None = None) -> int:
         """One batch; returns how far the position moved (0: caught up)."""
-        head = self.log.recorder.max_notification_id() or 0
+        head = self.head()
         if until is not None:
             head = min(head, until)
         with self.store.transaction() as cursor:
@@ -160,8 +168,12 @@ class Runner:
                 self.wake.clear()
 
     def status(self) -> Status:
-        position = self.store.position(self.tracking_name)
-        head = self.log.recorder.max_notification_id() or 0
+        error = self.last_error
+        try:
+            self.seen = (self.store.position(self.tracking_name), self.head())
+        except Exception as e:  # unreachable: what was last seen, and why
+            error = error or f"{type(e).__name__}: {e}"
+        position, head = self.seen
         now = time.monotonic()
         if position >= head:
             self.behind_since = None
@@ -174,5 +186,5 @@ class Runner:
             head,
             max(head - position, 0),
             round(lag_seconds, 3),
-            self.last_error,
+            error,
         )
