@@ -204,6 +204,11 @@ class _SQLiteCursor:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(sql.replace("%s", "?"), [_sqlite_value(p) for p in params])
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.cursor.executemany(
+            sql.replace("%s", "?"), [[_sqlite_value(p) for p in row] for row in rows]
+        )
+
     def fetchone(self) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.cursor.fetchone()
         return row

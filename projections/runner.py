@@ -104,8 +104,12 @@ class Runner:
                 return 0
             notifications = self._page(position, head)
             batch = Batch(cursor)
-            for notification in notifications:
-                event = self.log.mapper.to_domain_event(notification)
+            to_event = self.log.mapper.to_domain_event
+            events = [to_event(notification) for notification in notifications]
+            if events:
+                first = Step(cursor, self.tables, notifications[0].id, batch)
+                self.view.prefetch(first, events)
+            for notification, event in zip(notifications, events, strict=True):
                 step = Step(cursor, self.tables, notification.id, batch)
                 self.view.apply(step, event)
             batch.flush()  # every row written before the position, same txn

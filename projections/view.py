@@ -18,7 +18,10 @@ type. What must hold:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
 E = TypeVar("E")
@@ -42,46 +45,122 @@ Handler = Callable[[Any, "Step", Any], None]
 
 _READS = ("SELECT", "WITH")
 MAX_PENDING = 2000  # statements held before they are sent anyway
+PRELOAD_CHUNK = 500  # keys per query of Step.preload
+
+_TARGET = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\S+)", re.I)
+_ROWS = re.compile(
+    r"(\s*INSERT\s+INTO\s+\S+\s*(?:\([^()]*\))?\s*VALUES\s*)(\([^()]*\))(.*)",
+    re.I | re.S,
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a write statement is: the table it writes, and for a single-row
+    ``INSERT`` that may take more rows (no ``DO UPDATE``, no ``RETURNING``)
+    the text before and after its row."""
+
+    table: str | None
+    rows: tuple[str, str, str] | None
+
+
+@functools.lru_cache(maxsize=1024)
+def shape_of(sql: str) -> Shape:
+    target, rows = _TARGET.match(sql), _ROWS.fullmatch(sql)
+    if rows and any(w in rows.group(3).upper() for w in ("DO UPDATE", "RETURNING")):
+        rows = None
+    return Shape(
+        target.group(1) if target else None,
+        (rows.group(1), rows.group(2), rows.group(3)) if rows else None,
+    )
+
+
+class Run:
+    """Consecutive writes of one statement to one table (rows, if it is an
+    ``INSERT`` that may take more)."""
+
+    def __init__(self, sql: str, shape: Shape) -> None:
+        self.sql = sql
+        self.shape = shape
+        self.params: list[Sequence[Any]] = []
+
+    def statements(self, merged: bool) -> Iterator[tuple[str, Sequence[Any]]]:
+        """One multi-row ``INSERT`` if ``merged`` and the statement allows,
+        else each write as it came."""
+        if not merged or self.shape.rows is None or len(self.params) == 1:
+            yield from ((self.sql, params) for params in self.params)
+            return
+        head, row, tail = self.shape.rows
+        values = ",".join([row] * len(self.params))
+        yield head + values + tail, [v for params in self.params for v in params]
 
 
 class Batch:
     """What the steps of one batch share: the cursor, the writes not sent yet
     and a cache a view may keep of its own rows (``Step.lookup``).
 
-    Writes (``INSERT``, ``UPDATE``, ``DELETE``) wait in ``pending`` and go to
-    the database together: before the next read, and by ``flush`` at the end
-    of the batch, before the position is saved in the same transaction. On
-    PostgreSQL they go in one round trip (each statement bound by the cursor's
-    ``mogrify``, joined with ``;``), a read that follows riding along; other
-    stores run them one by one. ``buffered=False`` sends each write at once."""
+    Writes (``INSERT``, ``UPDATE``, ``DELETE``) wait and go to the database
+    together: before the next read, and by ``flush`` at the end of the batch,
+    before the position is saved in the same transaction. Each write touches
+    one table, so writes to different tables may pass each other: pending
+    writes are kept per table, in order, and consecutive single-row
+    ``INSERT``s of one statement become one multi-row ``INSERT`` (with
+    ``ON CONFLICT DO NOTHING`` the first of equal keys wins, as one by one).
+    On PostgreSQL they go in one round trip (each statement bound by the
+    cursor's ``mogrify``, joined with ``;``), a read that follows riding
+    along; a store with ``executemany`` gets each run of one statement that
+    way; others get them one by one. ``buffered=False`` sends each write at
+    once. A write whose table cannot be told first sends what is pending."""
 
     def __init__(self, cursor: Cursor, *, buffered: bool = True) -> None:
         self.cursor = cursor
         self.buffered = buffered
-        self.pending: list[tuple[str, Sequence[Any]]] = []
+        self.pending: dict[str, list[Run]] = {}
+        self.count = 0
         self.cache: dict[Any, Any] = {}
 
     def write(self, sql: str, params: Sequence[Any]) -> None:
-        self.pending.append((sql, params))
-        if not self.buffered or len(self.pending) >= MAX_PENDING:
+        shape = shape_of(sql)
+        if shape.table is None:
+            self.flush()
+            table = ""
+        else:
+            table = shape.table
+        runs = self.pending.setdefault(table, [])
+        if not runs or runs[-1].sql != sql:
+            runs.append(Run(sql, shape))
+        runs[-1].params.append(params)
+        self.count += 1
+        if not self.buffered or self.count >= MAX_PENDING:
             self.flush()
 
     def read(self, sql: str, params: Sequence[Any]) -> None:
         """Sends the pending writes, then ``sql``; its rows are the cursor's."""
-        self.pending.append((sql, params))
-        self.flush()
+        self.flush((sql, params))
 
-    def flush(self) -> None:
-        pending, self.pending = self.pending, []
-        if not pending:
-            return
+    def flush(self, read: tuple[str, Sequence[Any]] | None = None) -> None:
+        runs = [run for table_runs in self.pending.values() for run in table_runs]
+        self.pending, self.count = {}, 0
         mogrify = getattr(self.cursor, "mogrify", None)
-        if mogrify is None or len(pending) == 1:
-            for sql, params in pending:
-                self.cursor.execute(sql, params)
+        if mogrify is not None:
+            statements = [s for run in runs for s in run.statements(merged=True)]
+            if read is not None:
+                statements.append(read)
+            if len(statements) == 1:
+                self.cursor.execute(*statements[0])
+            elif statements:
+                bound = b";".join(mogrify(sql, params) for sql, params in statements)
+                self.cursor.execute(bound.decode())  # no params: nothing re-bound
             return
-        bound = b";".join(mogrify(sql, params) for sql, params in pending)
-        self.cursor.execute(bound.decode())  # no params: nothing is re-bound
+        executemany = getattr(self.cursor, "executemany", None)
+        for run in runs:
+            if executemany is not None and len(run.params) > 1:
+                executemany(run.sql, run.params)
+            else:
+                for sql, params in run.statements(merged=False):
+                    self.cursor.execute(sql, params)
+        if read is not None:
+            self.cursor.execute(*read)
 
 
 _MISSING = object()
@@ -131,6 +210,24 @@ class Step:
             found = self.batch.cache[key] = self.one(statement, *params)
         return found  # type: ignore[no-any-return]
 
+    def preload(self, name: str, statement: str, ids: Iterable[Any]) -> None:
+        """Caches, for ``lookup``, the row of each of ``ids`` the batch does
+        not know yet, under ``(name, id)`` (``None``: no such row), in a few
+        queries. ``statement`` selects the key column, then the row, and ends
+        ``WHERE <key column> IN (%s)``."""
+        cache = self.batch.cache
+        wanted = {str(i): i for i in ids if i is not None and (name, i) not in cache}
+        keys = list(wanted)
+        for start in range(0, len(keys), PRELOAD_CHUNK):
+            chunk = keys[start : start + PRELOAD_CHUNK]
+            sql = self.tables.sql(statement)
+            sql = sql[: sql.rindex("(%s)")] + f"({', '.join(['%s'] * len(chunk))})"
+            self.batch.read(sql, [wanted[key] for key in chunk])
+            for key, *row in self.batch.cursor.fetchall():
+                cache[(name, wanted.pop(str(key)))] = tuple(row)
+        for missing in wanted.values():
+            cache[(name, missing)] = None
+
     def remember(self, key: Any, row: tuple[Any, ...] | None) -> None:
         self.batch.cache[key] = row
 
@@ -170,6 +267,10 @@ class View:
         it must be idempotent; each statement that fails is rolled back alone,
         logged, and skipped: the view must work without it."""
         return []
+
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """Before a batch's events are applied: may ``step.preload`` the rows
+        their handlers will look up, a few queries instead of one each."""
 
     def apply(self, step: Step, event: Any) -> bool:
         """Applies ``event`` if the view handles its type; says whether it did."""

@@ -140,6 +140,46 @@ def test_buffered_writes_go_in_one_round_trip_with_the_next_read(
         cursor.execute(f"DROP TABLE {table}")
 
 
+def test_inserts_merged_into_one_statement_keep_one_by_one_semantics(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given single-row inserts of one statement (a key repeated under
+    ``DO NOTHING``) interleaved with upserts of another table, the tables end
+    as one by one: the first of equal keys kept, the last upsert winning; and
+    ``preload`` finds the rows by UUID."""
+    _, store = engine
+    first, second = store.qualified("merge_a"), store.qualified("merge_b")
+    keys = [UUID(int=n) for n in range(3)]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {first} (k UUID PRIMARY KEY, v TEXT)")
+        cursor.execute(f"CREATE TABLE {second} (k INTEGER PRIMARY KEY, v TEXT)")
+        counted = Counting(cursor)
+        step = Step(counted, Both(first, second), 1, Batch(counted))
+        for n, key in enumerate([*keys, keys[0]]):
+            step.execute(
+                "INSERT INTO {a} VALUES (%s, %s) ON CONFLICT (k) DO NOTHING", key, n
+            )
+            step.execute(
+                "INSERT INTO {b} VALUES (1, %s) ON CONFLICT (k)"
+                " DO UPDATE SET v = excluded.v",
+                f"upsert {n}",
+            )
+        step.preload("a", "SELECT k, v FROM {a} WHERE k IN (%s)", [*keys, UUID(int=9)])
+        assert counted.calls == 1  # the writes rode along with the preload
+        assert [step.cached(("a", key)) for key in keys] == [("0",), ("1",), ("2",)]
+        assert step.lookup(("a", UUID(int=9)), "SELECT 1") is None
+        assert step.one("SELECT v FROM {b}") == ("upsert 3",)
+        cursor.execute(f"DROP TABLE {first}, {second}")
+
+
+class Both:
+    def __init__(self, a: str, b: str) -> None:
+        self.names = {"a": a, "b": b}
+
+    def sql(self, statement: str) -> str:
+        return statement.format(**self.names)
+
+
 def test_a_failing_buffered_write_rolls_the_batch_back(
     engine: tuple[SalesApplication, PgViewStore],
 ) -> None:
