@@ -128,9 +128,14 @@ class PgDatastore:
             yield curs
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(
+        self, cursor_factory: type[Cursor] | None = None
+    ) -> Iterator[Cursor]:
         """An explicit transaction: committed if the block ends normally."""
-        with self.connection() as conn, conn.cursor() as curs:
+        with (
+            self.connection() as conn,
+            conn.cursor(cursor_factory=cursor_factory) as curs,
+        ):
             curs.execute("BEGIN")
             try:
                 yield curs

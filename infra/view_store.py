@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore, quote_ident
 from projections.view import Cursor, View
 
@@ -179,7 +180,7 @@ class PgViewStore(ViewStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self.datastore.transaction() as cursor:
+        with self.datastore.transaction(CopyCursor) as cursor:
             yield cursor
 
     def _rename(self, cursor: Cursor, old: str, new: str) -> None:

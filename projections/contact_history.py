@@ -42,9 +42,12 @@ ACTIVITY_ROW = ("contact_id", "account_id", "kind", "purpose", "department", "re
 ACTIVITY_COLUMNS = ("purpose", "department")  # what DetailsChanged may change
 
 
+_DETAILS = json.JSONEncoder(default=str, sort_keys=True)  # as json.dumps(...) would
+
+
 def details(event: Any) -> str:
     fields = {k: v for k, v in vars(event).items() if k not in _META}
-    return json.dumps(fields, default=str, sort_keys=True)
+    return _DETAILS.encode(fields)
 
 
 class ContactHistory(View):

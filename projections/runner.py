@@ -154,7 +154,9 @@ class Runner:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
-        """Follows the log until ``stop`` is set; woken by ``wake`` or polling."""
+        """Follows the log until ``stop`` is set; woken by ``wake`` or polling.
+        A batch that was not full reached the head it read: the runner then
+        waits to be woken (a write during the batch has woken it already)."""
         backoff = 0.1
         while not stop.is_set():
             try:
@@ -167,7 +169,7 @@ class Runner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            if moved == 0:
+            if moved < self.batch_size:
                 self.wake.wait(poll_interval)
                 self.wake.clear()
 

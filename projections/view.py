@@ -45,11 +45,13 @@ Handler = Callable[[Any, "Step", Any], None]
 
 _READS = ("SELECT", "WITH")
 MAX_PENDING = 2000  # statements held before they are sent anyway
+COPY_MIN = 50  # rows of a plain INSERT from which a cursor's copy_rows is used
 PRELOAD_CHUNK = 500  # keys per query of Step.preload
 
 _TARGET = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\S+)", re.I)
+_PARAMETERS = re.compile(r"\(\s*%s(?:\s*,\s*%s)*\s*\)")
 _ROWS = re.compile(
-    r"(\s*INSERT\s+INTO\s+\S+\s*(?:\([^()]*\))?\s*VALUES\s*)(\([^()]*\))(.*)",
+    r"(\s*INSERT\s+INTO\s+\S+\s*(\([^()]*\))?\s*VALUES\s*)(\([^()]*\))(.*)",
     re.I | re.S,
 )
 
@@ -62,17 +64,20 @@ class Shape:
 
     table: str | None
     rows: tuple[str, str, str] | None
+    columns: str | None = None  # a plain INSERT of parameters only: COPY-able
 
 
 @functools.lru_cache(maxsize=1024)
 def shape_of(sql: str) -> Shape:
     target, rows = _TARGET.match(sql), _ROWS.fullmatch(sql)
-    if rows and any(w in rows.group(3).upper() for w in ("DO UPDATE", "RETURNING")):
-        rows = None
-    return Shape(
-        target.group(1) if target else None,
-        (rows.group(1), rows.group(2), rows.group(3)) if rows else None,
-    )
+    table = target.group(1) if target else None
+    if not rows:
+        return Shape(table, None)
+    head, columns, row, tail = rows.groups()
+    if any(word in tail.upper() for word in ("DO UPDATE", "RETURNING")):
+        return Shape(table, None)
+    plain = not tail.strip() and _PARAMETERS.fullmatch(row)
+    return Shape(table, (head, row, tail), (columns or "") if plain else None)
 
 
 class Run:
@@ -141,16 +146,8 @@ class Batch:
     def flush(self, read: tuple[str, Sequence[Any]] | None = None) -> None:
         runs = [run for table_runs in self.pending.values() for run in table_runs]
         self.pending, self.count = {}, 0
-        mogrify = getattr(self.cursor, "mogrify", None)
-        if mogrify is not None:
-            statements = [s for run in runs for s in run.statements(merged=True)]
-            if read is not None:
-                statements.append(read)
-            if len(statements) == 1:
-                self.cursor.execute(*statements[0])
-            elif statements:
-                bound = b";".join(mogrify(sql, params) for sql, params in statements)
-                self.cursor.execute(bound.decode())  # no params: nothing re-bound
+        if getattr(self.cursor, "mogrify", None) is not None:
+            self._send_bound(runs, read)
             return
         executemany = getattr(self.cursor, "executemany", None)
         for run in runs:
@@ -161,6 +158,33 @@ class Batch:
                     self.cursor.execute(sql, params)
         if read is not None:
             self.cursor.execute(*read)
+
+    def _send_bound(
+        self, runs: list[Run], read: tuple[str, Sequence[Any]] | None
+    ) -> None:
+        """In one round trip; a long run of a plain ``INSERT`` goes by the
+        cursor's ``copy_rows`` (``COPY``) if it has one, in its turn."""
+        copy_rows = getattr(self.cursor, "copy_rows", None)
+        statements: list[tuple[str, Sequence[Any]]] = []
+        for run in runs:
+            columns, table = run.shape.columns, run.shape.table
+            if copy_rows and columns is not None and len(run.params) >= COPY_MIN:
+                self._send(statements)
+                statements = []
+                if copy_rows(table, columns, run.params):
+                    continue
+            statements.extend(run.statements(merged=True))
+        if read is not None:
+            statements.append(read)
+        self._send(statements)
+
+    def _send(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+        if len(statements) == 1:
+            self.cursor.execute(*statements[0])
+        elif statements:
+            mogrify = self.cursor.mogrify  # type: ignore[attr-defined]
+            bound = b";".join(mogrify(sql, params) for sql, params in statements)
+            self.cursor.execute(bound.decode())  # no params: nothing re-bound
 
 
 _MISSING = object()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +22,7 @@ from infra.view_store import PgViewStore
 from projections.contact_history import ContactHistory
 from projections.events import events_of
 from projections.runner import Runner
-from projections.view import Batch, Step, handles
+from projections.view import COPY_MIN, Batch, Step, handles
 from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import run
 
@@ -170,6 +172,59 @@ def test_inserts_merged_into_one_statement_keep_one_by_one_semantics(
         assert step.lookup(("a", UUID(int=9)), "SELECT 1") is None
         assert step.one("SELECT v FROM {b}") == ("upsert 3",)
         cursor.execute(f"DROP TABLE {first}, {second}")
+
+
+def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given enough plain inserts to go by ``COPY``, with every kind of value
+    a view writes (text with tabs, newlines and backslashes, ``None``), the
+    table holds what the same inserts one by one give."""
+    _, store = engine
+    copied, inserted = store.qualified("copy_a"), store.qualified("copy_b")
+    columns = (
+        "k INTEGER PRIMARY KEY, t TEXT, u UUID, at TIMESTAMPTZ, d DATE,"
+        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION"
+    )
+    rows = [
+        (
+            n,
+            ["plain", "tab\there", "line\nbreak\r", "back\\slash \\N", None][n % 5],
+            UUID(int=n) if n % 3 else None,
+            datetime(2026, 1, 2, 3, 4, 5, n, tzinfo=UTC) if n % 4 else None,
+            date(2026, 1, 1 + n % 28),
+            Decimal("12.50") * n,
+            n % 2 == 0,
+            n / 3,
+        )
+        for n in range(COPY_MIN + 5)
+    ]
+    insert = "INSERT INTO {a} (k, t, u, at, d, n, b, f) VALUES (%s" + ", %s" * 7 + ")"
+    with store.transaction() as cursor:
+        for table in (copied, inserted):
+            cursor.execute(f"CREATE TABLE {table} ({columns})")
+        copies: list[int] = []
+        copy_rows = cursor.copy_rows  # type: ignore[attr-defined]
+
+        def counted(table: str, columns: str, rows: Any) -> bool:
+            copies.append(len(rows))
+            return bool(copy_rows(table, columns, rows))
+
+        cursor.copy_rows = counted  # type: ignore[attr-defined]
+        batch = Batch(cursor)
+        for row in rows:
+            Step(cursor, Both(copied, ""), 1, batch).execute(insert, *row)
+        batch.flush()
+        assert copies == [len(rows)]
+        for row in rows:
+            cursor.execute(insert.format(a=inserted), row)
+        found = []
+        for table in (copied, inserted):
+            cursor.execute(f"SELECT * FROM {table} ORDER BY k")
+            found.append(cursor.fetchall())
+        cursor.execute(f"DROP TABLE {copied}, {inserted}")
+    assert found[0] == found[1]
+    assert len(found[0]) == len(rows)
 
 
 class Both:
