@@ -17,10 +17,20 @@ standard library. What must hold:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID, SafeUUID
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
 
 BIG = float(2**63)  # orjson reads integers from here on (or below -BIG) as floats
 
@@ -29,7 +39,35 @@ class _Doubtful(Exception):
     """``orjson`` may have read a large integer as a float."""
 
 
+def _uuid(data: str) -> UUID:
+    """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` writes, built as
+    ``UUID.__init__`` builds it, without its parsing of other spellings."""
+    if len(data) != 32:
+        return UUID(data)
+    uuid = object.__new__(UUID)
+    object.__setattr__(uuid, "int", int(data, 16))
+    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    return uuid
+
+
+# The library's own transcodings, decoded without their method call.
+_DIRECT: dict[type[Transcoding], Callable[[str], Any]] = {
+    UUIDAsHex: _uuid,
+    DatetimeAsISO: datetime.fromisoformat,
+    DecimalAsStr: Decimal,
+}
+
+
 class FastJSONTranscoder(JSONTranscoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoders: dict[str, Callable[[str], Any]] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        direct = _DIRECT.get(type(transcoding), transcoding.decode)
+        self.decoders[transcoding.name] = direct
+
     def decode(self, data: bytes) -> Any:
         try:
             decoded = orjson.loads(data)
@@ -46,10 +84,17 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def _revive(self, obj: dict[str, Any]) -> Any:
         """``obj`` with its tagged objects decoded, innermost first."""
+        decoders = self.decoders
         for key, value in obj.items():
             kind = type(value)
             if kind is dict:
-                obj[key] = self._revive_tagged(value)
+                # the common case at once: a tagged object holding a string
+                if len(value) == 2 and type(data := value.get("_data_")) is str:
+                    decode = decoders.get(value.get("_type_"))
+                    if decode is not None:
+                        obj[key] = decode(data)
+                        continue
+                obj[key] = self._revive(value)
             elif kind is list:
                 self._revive_items(value)
             elif kind is float and not -BIG < value < BIG:
@@ -58,20 +103,11 @@ class FastJSONTranscoder(JSONTranscoder):
             return self._decode_obj(obj)
         return obj
 
-    def _revive_tagged(self, obj: dict[str, Any]) -> Any:
-        """The common case at once: a tagged object holding a string (UUIDs,
-        datetimes, decimals, dates)."""
-        if len(obj) == 2 and type(obj.get("_data_")) is str:
-            transcoding = self.names.get(obj.get("_type_"))  # type: ignore[arg-type]
-            if transcoding is not None:
-                return transcoding.decode(obj["_data_"])
-        return self._revive(obj)
-
     def _revive_items(self, items: list[Any]) -> None:
         for index, value in enumerate(items):
             kind = type(value)
             if kind is dict:
-                items[index] = self._revive_tagged(value)
+                items[index] = self._revive(value)
             elif kind is list:
                 self._revive_items(value)
             elif kind is float and not -BIG < value < BIG:

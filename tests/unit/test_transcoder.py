@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -68,3 +69,9 @@ class TestFastJSONTranscoder:
     def test_the_application_uses_it(self) -> None:
         app = SalesApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         assert isinstance(app.mapper.transcoder, FastJSONTranscoder)
+
+    @given(st.uuids())
+    def test_uuids_read_back_are_ordinary_uuids(self, uuid: UUID) -> None:
+        found = FAST.decode(LIBRARY.encode({"id": uuid}))["id"]
+        assert (found, hash(found), str(found)) == (uuid, hash(uuid), str(uuid))
+        assert {found: 1}[uuid] == 1 and found.version == uuid.version
