@@ -41,9 +41,13 @@ class Names:
         self.mapping = {
             t: store.qualified(f"{view.name}_{t}{suffix}") for t in view.tables
         }
+        self._made: dict[str, str] = {}  # views send few distinct statements
 
     def sql(self, statement: str) -> str:
-        return statement.format(**self.mapping)
+        made = self._made.get(statement)
+        if made is None:
+            made = self._made[statement] = statement.format(**self.mapping)
+        return made
 
 
 class ViewStore(ABC):
