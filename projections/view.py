@@ -261,6 +261,10 @@ class Step:
         found = self.batch.cache.get(key)
         return found if isinstance(found, tuple) else None
 
+    def knows(self, key: Any) -> bool:
+        """Whether the batch has cached ``key``: a row, or that there is none."""
+        return key in self.batch.cache
+
     def forget(self, key: Any) -> None:
         self.batch.cache.pop(key, None)
 
