@@ -111,17 +111,19 @@ class ViewStore(ABC):
     lock_clause = ""
 
     def lock_position(self, cursor: Cursor, name: str) -> int:
-        """The stored position, locked until the transaction ends."""
-        cursor.execute(
-            f"INSERT INTO {self.positions} (name, position) VALUES (%s, 0)"
-            " ON CONFLICT (name) DO NOTHING",
-            [name],
-        )
-        cursor.execute(
-            f"SELECT position FROM {self.positions} WHERE name = %s{self.lock_clause}",
-            [name],
-        )
+        """The stored position, locked until the transaction ends (its row is
+        made, at 0, the first time: then there was nothing to lock)."""
+        select = f"SELECT position FROM {self.positions} WHERE name = %s"
+        cursor.execute(select + self.lock_clause, [name])
         row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {self.positions} (name, position) VALUES (%s, 0)"
+                " ON CONFLICT (name) DO NOTHING",
+                [name],
+            )
+            cursor.execute(select + self.lock_clause, [name])
+            row = cursor.fetchone()
         return int(row[0]) if row else 0
 
     def save_position(self, cursor: Cursor, name: str, position: int) -> None:
