@@ -5,10 +5,11 @@ PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
 ``..._rebuild`` tables beside the live ones, then ``swap`` replaces the live
 tables and position in one transaction: readers see the old view or the new
 one, never a half-built one. A view's ``setup`` DDL runs after its tables and
-indexes are created, each statement under a savepoint: one that fails (an
-extension the database cannot create) is logged and skipped, and the view
-works without it. Positions live in ``positions`` (PostgreSQL) or
-``projections_positions`` (SQLite), written in the same transaction as rows.
+indexes are created (on rebuilt tables once their rows are in), each
+statement under a savepoint: one that fails (an extension the database cannot
+create) is logged and skipped, and the view works without it. Positions live
+in ``positions`` (PostgreSQL) or ``projections_positions`` (SQLite), written in
+the same transaction as rows.
 """
 
 from __future__ import annotations
@@ -84,6 +85,20 @@ class ViewStore(ABC):
         for index, target in view.indexes.items():
             name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {names.sql(target)}")
+        if not shadow:  # a rebuild gets it once loaded: ``complete``
+            self.complete(view, cursor=cursor)
+
+    def complete(
+        self, view: type[View], *, shadow: bool = False, cursor: Cursor | None = None
+    ) -> None:
+        """Runs the view's ``setup`` DDL on its tables. Rebuilt tables get it
+        once their rows are in (an index built in bulk rather than kept up
+        row by row), before the swap; a swap runs it too, for what is left."""
+        if cursor is None:
+            with self.transaction() as own:
+                self.complete(view, shadow=shadow, cursor=own)
+            return
+        names = self.names(view, shadow=shadow)
         for statement in view.setup(self.kind):
             self._attempt(cursor, view, names.sql(statement))
 

@@ -291,9 +291,10 @@ class View:
     def setup(cls, store_kind: str) -> list[str]:
         """Extra DDL for a store of ``store_kind`` (``postgres``, ``sqlite``),
         with ``{table}`` placeholders. The store runs it after creating the
-        tables and ``indexes`` (live, rebuild, and live again after a swap), so
-        it must be idempotent; each statement that fails is rolled back alone,
-        logged, and skipped: the view must work without it."""
+        tables and ``indexes`` (live; rebuilt tables once loaded, before the
+        swap; and live again after a swap), so it must be idempotent; each
+        statement that fails is rolled back alone, logged, and skipped: the
+        view must work without it."""
         return []
 
     def prefetch(self, step: Step, events: Sequence[Any]) -> None:
