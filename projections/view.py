@@ -49,6 +49,7 @@ COPY_MIN = 50  # rows of a plain INSERT from which a cursor's copy_rows is used
 PRELOAD_CHUNK = 500  # keys per query of Step.preload
 
 _TARGET = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\S+)", re.I)
+_OTHER_TABLES = re.compile(r"\b(?:SELECT|FROM|USING|JOIN)\b", re.I)
 _PARAMETERS = re.compile(r"\(\s*%s(?:\s*,\s*%s)*\s*\)")
 _ROWS = re.compile(
     r"(\s*INSERT\s+INTO\s+\S+\s*(\([^()]*\))?\s*VALUES\s*)(\([^()]*\))(.*)",
@@ -71,6 +72,8 @@ class Shape:
 def shape_of(sql: str) -> Shape:
     target, rows = _TARGET.match(sql), _ROWS.fullmatch(sql)
     table = target.group(1) if target else None
+    if target and _OTHER_TABLES.search(sql, target.end()):
+        table = None  # it may read another table: nothing may pass it
     if not rows:
         return Shape(table, None)
     head, columns, row, tail = rows.groups()
@@ -113,9 +116,13 @@ class Batch:
     ``ON CONFLICT DO NOTHING`` the first of equal keys wins, as one by one).
     On PostgreSQL they go in one round trip (each statement bound by the
     cursor's ``mogrify``, joined with ``;``), a read that follows riding
-    along; a store with ``executemany`` gets each run of one statement that
-    way; others get them one by one. ``buffered=False`` sends each write at
-    once. A write whose table cannot be told first sends what is pending."""
+    along, and a run of ``COPY_MIN`` or more plain ``INSERT``s goes by the
+    cursor's ``copy_rows`` (``COPY``) if it has one; a store with
+    ``executemany`` gets each run of one statement that way; others get them
+    one by one. ``buffered=False`` sends each write at once. A write whose
+    table cannot be told, or that may read another table (``SELECT``,
+    ``FROM``, ``USING`` or ``JOIN`` after its target), first sends what is
+    pending."""
 
     def __init__(self, cursor: Cursor, *, buffered: bool = True) -> None:
         self.cursor = cursor

@@ -161,3 +161,18 @@ def test_preload_caches_found_rows_and_the_missing_ones() -> None:
         ("known",),
     ]
     assert len(cursor.sent) == 1
+
+
+def test_a_write_that_reads_another_table_is_passed_by_nothing() -> None:
+    cursor = ManyRecorder()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    step.execute("INSERT INTO {a} VALUES (%s)", 1)
+    step.execute("INSERT INTO {b} SELECT * FROM {a}")
+    step.execute("INSERT INTO {a} VALUES (%s)", 2)
+    batch.flush()
+    assert cursor.sent == [
+        ("INSERT INTO a VALUES (%s)", (1,)),
+        ("INSERT INTO b SELECT * FROM a", ()),
+        ("INSERT INTO a VALUES (%s)", (2,)),
+    ]
