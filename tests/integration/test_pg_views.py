@@ -19,10 +19,11 @@ from domain.contact import Contact
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
+from projections.batch import COPY_MIN
 from projections.contact_history import ContactHistory
 from projections.events import events_of
 from projections.runner import Runner
-from projections.view import COPY_MIN, Batch, Step, handles
+from projections.view import Batch, Step, handles
 from tests.services import admin_cursor, drop_schema
 from tests.unit.helpers import run
 
