@@ -7,6 +7,9 @@ In one run, on one database, beside their baselines:
       16 threads (commands arriving together share a commit);
   (3) a trivial route (GET /livez) with 16 concurrent HTTP clients: the ceiling;
   (4) the same mix over HTTP with 16 concurrent clients, p50/p99 latency.
+For (3) and (4) the server's CPU time per request is reported too (Linux):
+on a machine shared with other work it bounds the ratio more steadily than
+the request rates do.
 
     python -m benchmarks.bench_commands [--commands N] [--requests N] [--quick]
 """
@@ -32,7 +35,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 import httpx
 from eventsourcing.persistence import StoredEvent
 
-from benchmarks.commands_http import HttpWorker, livez
+from benchmarks.commands_http import HttpWorker, cpu_seconds, livez
 from benchmarks.commands_mix import Fixture, Worker
 from benchmarks.http_load import closed_loop
 from benchmarks.store_admin import Admin
@@ -122,13 +125,30 @@ def http_figures(app: SalesApplication, url: str, requests: int) -> dict[str, An
         try:
             per_client = requests // CLIENTS
             print("(3) trivial route ...", file=sys.stderr)
-            ceiling = closed_loop(port, headers, [livez] * CLIENTS, per_client)
+            ceiling = serve_load(
+                server.pid, port, headers, [livez] * CLIENTS, per_client
+            )
             print("(4) command mix over HTTP ...", file=sys.stderr)
-            mix = closed_loop(port, headers, [w.step for w in workers], per_client)
+            steps = [w.step for w in workers]
+            mix = serve_load(server.pid, port, headers, steps, per_client)
         finally:
             server.terminate()
             server.wait(timeout=10)
-    return {"ceiling": ceiling.summary(), "mix": mix.summary()}
+    return {"ceiling": ceiling, "mix": mix}
+
+
+def serve_load(
+    pid: int, port: int, headers: dict[str, str], steps: list[Any], per_client: int
+) -> dict[str, Any]:
+    """The load's summary, with the server's CPU milliseconds per request
+    (the server's own cost, whatever else the machine is running)."""
+    before = cpu_seconds(pid)
+    load = closed_loop(port, headers, steps, per_client)
+    after = cpu_seconds(pid)
+    summary: dict[str, Any] = load.summary()
+    if before is not None and after is not None:
+        summary["server_cpu_ms"] = round((after - before) * 1000 / load.requests, 3)
+    return summary
 
 
 def table(figures: dict[str, Any]) -> str:
@@ -152,6 +172,12 @@ def table(figures: dict[str, Any]) -> str:
             f"{load['p50_ms']:>9.1f}{load['p99_ms']:>9.1f}"
         )
     rows.append("ratios: (2) against (1); (3) and (4) against (3)")
+    if "server_cpu_ms" in ceiling and "server_cpu_ms" in mix:
+        trivial, command = ceiling["server_cpu_ms"], mix["server_cpu_ms"]
+        rows.append(
+            f"server CPU per request: (3) {trivial:.2f} ms, (4) {command:.2f} ms;"
+            f" (4) could reach {trivial / command:.2f} of (3) on a server CPU alone"
+        )
     return "\n".join(rows)
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, get_topic
 
+from commands.transcoder import FastJSONTranscoder
 from domain.outreach_rules import Policy
+
+TRANSCODER = get_topic(FastJSONTranscoder)
 
 
 class DateAsISO(Transcoding):
@@ -52,6 +55,7 @@ class SalesApplication(Application[UUID]):
     """
 
     name = "sfa"
+    env: ClassVar[dict[str, str]] = {"TRANSCODER_TOPIC": TRANSCODER}  # orjson
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)

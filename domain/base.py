@@ -90,8 +90,16 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+_PUBLIC_TYPES: dict[type[Any], str] = {}
+
+
 def public_type(event_class: type[Any]) -> str:
-    """``sfa.<aggregate>.<event>.v<N>``: the stable name other services see."""
-    aggregate, _, event_name = event_class.__qualname__.rpartition(".")
-    version = getattr(event_class, "class_version", 1)
-    return f"sfa.{_snake(aggregate)}.{_snake(event_name)}.v{version}"
+    """``sfa.<aggregate>.<event>.v<N>``: the stable name other services see
+    (cached: views and the relay ask it for every event)."""
+    found = _PUBLIC_TYPES.get(event_class)
+    if found is None:
+        aggregate, _, event_name = event_class.__qualname__.rpartition(".")
+        version = getattr(event_class, "class_version", 1)
+        found = f"sfa.{_snake(aggregate)}.{_snake(event_name)}.v{version}"
+        _PUBLIC_TYPES[event_class] = found
+    return found

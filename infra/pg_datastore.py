@@ -128,9 +128,14 @@ class PgDatastore:
             yield curs
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(
+        self, cursor_factory: type[Cursor] | None = None
+    ) -> Iterator[Cursor]:
         """An explicit transaction: committed if the block ends normally."""
-        with self.connection() as conn, conn.cursor() as curs:
+        with (
+            self.connection() as conn,
+            conn.cursor(cursor_factory=cursor_factory) as curs,
+        ):
             curs.execute("BEGIN")
             try:
                 yield curs
@@ -170,14 +175,21 @@ class PgDatastore:
                     self._idle.append(conn)
         finally:
             self._slots.release()
+        if broken:
+            self._discard_idle()
 
-    def close(self) -> None:
-        self._closed = True
+    def _discard_idle(self) -> None:
+        """After a lost connection the idle ones are suspect too (a server
+        restart drops them all): close them rather than fail on each in turn."""
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
             with contextlib.suppress(psycopg2.Error):
                 conn.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._discard_idle()
 
 
 def retry_on_disconnect(

@@ -111,6 +111,7 @@ class ProjectionHost:
         self.store.drop(view_class, shadow=True)
         shadow = Runner(view_class(), self.store, self.app, shadow=True)
         shadow.catch_up(progress=progress)
+        self.store.complete(view_class, shadow=True)  # its setup DDL, in bulk
         position = self.store.position(shadow.tracking_name)
         self.store.swap(view_class)
         logger.info("view %s rebuilt to position %s", name, position)

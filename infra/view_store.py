@@ -5,10 +5,11 @@ PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
 ``..._rebuild`` tables beside the live ones, then ``swap`` replaces the live
 tables and position in one transaction: readers see the old view or the new
 one, never a half-built one. A view's ``setup`` DDL runs after its tables and
-indexes are created, each statement under a savepoint: one that fails (an
-extension the database cannot create) is logged and skipped, and the view
-works without it. Positions live in ``positions`` (PostgreSQL) or
-``projections_positions`` (SQLite), written in the same transaction as rows.
+indexes are created (on rebuilt tables once their rows are in), each
+statement under a savepoint: one that fails (an extension the database cannot
+create) is logged and skipped, and the view works without it. Positions live
+in ``positions`` (PostgreSQL) or ``projections_positions`` (SQLite), written in
+the same transaction as rows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore, quote_ident
 from projections.view import Cursor, View
 
@@ -40,9 +42,13 @@ class Names:
         self.mapping = {
             t: store.qualified(f"{view.name}_{t}{suffix}") for t in view.tables
         }
+        self._made: dict[str, str] = {}  # views send few distinct statements
 
     def sql(self, statement: str) -> str:
-        return statement.format(**self.mapping)
+        made = self._made.get(statement)
+        if made is None:
+            made = self._made[statement] = statement.format(**self.mapping)
+        return made
 
 
 class ViewStore(ABC):
@@ -79,6 +85,20 @@ class ViewStore(ABC):
         for index, target in view.indexes.items():
             name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {names.sql(target)}")
+        if not shadow:  # a rebuild gets it once loaded: ``complete``
+            self.complete(view, cursor=cursor)
+
+    def complete(
+        self, view: type[View], *, shadow: bool = False, cursor: Cursor | None = None
+    ) -> None:
+        """Runs the view's ``setup`` DDL on its tables. Rebuilt tables get it
+        once their rows are in (an index built in bulk rather than kept up
+        row by row), before the swap; a swap runs it too, for what is left."""
+        if cursor is None:
+            with self.transaction() as own:
+                self.complete(view, shadow=shadow, cursor=own)
+            return
+        names = self.names(view, shadow=shadow)
         for statement in view.setup(self.kind):
             self._attempt(cursor, view, names.sql(statement))
 
@@ -106,17 +126,19 @@ class ViewStore(ABC):
     lock_clause = ""
 
     def lock_position(self, cursor: Cursor, name: str) -> int:
-        """The stored position, locked until the transaction ends."""
-        cursor.execute(
-            f"INSERT INTO {self.positions} (name, position) VALUES (%s, 0)"
-            " ON CONFLICT (name) DO NOTHING",
-            [name],
-        )
-        cursor.execute(
-            f"SELECT position FROM {self.positions} WHERE name = %s{self.lock_clause}",
-            [name],
-        )
+        """The stored position, locked until the transaction ends (its row is
+        made, at 0, the first time: then there was nothing to lock)."""
+        select = f"SELECT position FROM {self.positions} WHERE name = %s"
+        cursor.execute(select + self.lock_clause, [name])
         row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {self.positions} (name, position) VALUES (%s, 0)"
+                " ON CONFLICT (name) DO NOTHING",
+                [name],
+            )
+            cursor.execute(select + self.lock_clause, [name])
+            row = cursor.fetchone()
         return int(row[0]) if row else 0
 
     def save_position(self, cursor: Cursor, name: str, position: int) -> None:
@@ -179,7 +201,7 @@ class PgViewStore(ViewStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self.datastore.transaction() as cursor:
+        with self.datastore.transaction(CopyCursor) as cursor:
             yield cursor
 
     def _rename(self, cursor: Cursor, old: str, new: str) -> None:
@@ -203,6 +225,11 @@ class _SQLiteCursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(sql.replace("%s", "?"), [_sqlite_value(p) for p in params])
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.cursor.executemany(
+            sql.replace("%s", "?"), [[_sqlite_value(p) for p in row] for row in rows]
+        )
 
     def fetchone(self) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.cursor.fetchone()

@@ -12,6 +12,7 @@ Times are stored in UTC: on SQLite they are ISO 8601 text, compared as text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -91,6 +92,19 @@ class Agenda(View):
         "deals_by_owner": "{opportunities} (owner_id, status)",
     }
 
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """The accounts of the contacts of activities naming no account."""
+        step.preload(
+            "agenda.contacts",
+            "SELECT contact_id, account_id FROM {contacts} WHERE contact_id IN (%s)",
+            {
+                event.contact_id
+                for event in events
+                if isinstance(event, PLANNED | Activity.Logged)
+                and event.account_id is None
+            },
+        )
+
     @handles(REGISTERED, MOVED)
     def contact_event(self, step: Step, event: Any) -> None:
         account_id = event.new if isinstance(event, MOVED) else event.account_id
@@ -100,6 +114,7 @@ class Agenda(View):
             event.originator_id,
             account_id,
         )
+        step.remember(("agenda.contacts", event.originator_id), (account_id,))
 
     @handles(PLANNED, Activity.Logged)
     def activity_created(self, step: Step, event: Any) -> None:
@@ -107,7 +122,8 @@ class Agenda(View):
         of that moment (as on the contact history)."""
         account_id = event.account_id
         if account_id is None and event.contact_id is not None:
-            row = step.one(
+            row = step.lookup(
+                ("agenda.contacts", event.contact_id),
                 "SELECT account_id FROM {contacts} WHERE contact_id = %s",
                 event.contact_id,
             )

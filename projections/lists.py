@@ -15,6 +15,7 @@ Columns are documented in docs/read-models.md; ``lists_query`` reads them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -117,6 +118,24 @@ def refresh(step: Step, table: str, column: str, value: Any) -> None:
         rederive(step, table, key, dict(zip(CACHED[table], row, strict=True)))
 
 
+def _at(table: str) -> str:
+    """The batch cache's name for "rows of ``table`` at an account exist"."""
+    return f"lists.at.{table}"
+
+
+def mark_at(step: Step, table: str, values: dict[str, Any]) -> None:
+    """A row of ``table`` now names ``values``' account (if any)."""
+    if table in AT_ACCOUNT and values.get("account_id") is not None:
+        step.remember((_at(table), str(values["account_id"])), (True,))
+
+
+def may_have_rows(step: Step, table: str, account_id: Any) -> bool:
+    """False only if ``table`` had no row at the account when the batch
+    began (``Lists.prefetch`` asked) and the batch wrote none there since."""
+    key = (_at(table), str(account_id))
+    return not step.knows(key) or step.cached(key) is not None
+
+
 # The search index on PostgreSQL: pg_trgm may live in any schema, so its
 # operator class is named with that schema; a table with a GIN index already
 # (a rebuilt table swapped in keeps its own) gets no second one.
@@ -163,6 +182,23 @@ class Lists(View):
             return []
         return [CREATE_TRGM, *map(trigram_index, SEARCHED)]
 
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """Which tables have rows at the accounts the batch changes: a change
+        of an account's name rewrites their search text, and most accounts
+        (new ones) have none yet. One query per table, not one per change."""
+        accounts = {
+            str(event.originator_id)
+            for event in events
+            if TABLE_OF.get(type(event)) == "accounts"
+        }
+        for table in AT_ACCOUNT:
+            step.preload(
+                _at(table),
+                f"SELECT DISTINCT account_id, 1 FROM {{{table}}}"
+                " WHERE account_id IN (%s)",
+                accounts,
+            )
+
     @handles(*TABLE_OF)
     def record_event(self, step: Step, event: Any) -> None:
         table = TABLE_OF[type(event)]
@@ -179,6 +215,7 @@ class Lists(View):
                 self.forgotten(step, event)
             elif isinstance(event, Lead.Forgotten):
                 self.lead_forgotten(step, event.originator_id)
+        mark_at(step, table, values)
         if table == "accounts" and {"name", "territory"} & set(values):
             self.account_changed(step, event.originator_id, "name" in values)
 
@@ -266,5 +303,5 @@ class Lists(View):
                 *at,
                 account_id,
             )
-            if named:
+            if named and may_have_rows(step, table, account_id):
                 refresh(step, table, "account_id", account_id)

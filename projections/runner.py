@@ -10,6 +10,8 @@ What must hold:
   numbered in commit order, so every event up to the head is visible.
 - A failing batch changes nothing; the runner records the error, waits with
   backoff and tries again (a database restart is survived this way).
+- ``status`` always answers: while the database is unreachable it gives the
+  last position and head it saw, with the error.
 """
 
 from __future__ import annotations
@@ -83,11 +85,17 @@ class Runner:
         store.create(type(view), shadow=shadow)
         self.last_error: str | None = None
         self.behind_since: float | None = None
+        self.seen = (0, 0)  # the last position and head status could read
         self.wake = threading.Event()
+
+    def head(self) -> int:
+        """The head of the log, asked once: the caller retries, with backoff."""
+        recorder = self.log.recorder
+        return getattr(recorder, "probe_head", recorder.max_notification_id)() or 0
 
     def step(self, until: int | None = None) -> int:
         """One batch; returns how far the position moved (0: caught up)."""
-        head = self.log.recorder.max_notification_id() or 0
+        head = self.head()
         if until is not None:
             head = min(head, until)
         with self.store.transaction() as cursor:
@@ -96,8 +104,12 @@ class Runner:
                 return 0
             notifications = self._page(position, head)
             batch = Batch(cursor)
-            for notification in notifications:
-                event = self.log.mapper.to_domain_event(notification)
+            to_event = self.log.mapper.to_domain_event
+            events = [to_event(notification) for notification in notifications]
+            if events:
+                first = Step(cursor, self.tables, notifications[0].id, batch)
+                self.view.prefetch(first, events)
+            for notification, event in zip(notifications, events, strict=True):
                 step = Step(cursor, self.tables, notification.id, batch)
                 self.view.apply(step, event)
             batch.flush()  # every row written before the position, same txn
@@ -142,7 +154,9 @@ class Runner:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
-        """Follows the log until ``stop`` is set; woken by ``wake`` or polling."""
+        """Follows the log until ``stop`` is set; woken by ``wake`` or polling.
+        A batch that was not full reached the head it read: the runner then
+        waits to be woken (a write during the batch has woken it already)."""
         backoff = 0.1
         while not stop.is_set():
             try:
@@ -155,13 +169,17 @@ class Runner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            if moved == 0:
+            if moved < self.batch_size:
                 self.wake.wait(poll_interval)
                 self.wake.clear()
 
     def status(self) -> Status:
-        position = self.store.position(self.tracking_name)
-        head = self.log.recorder.max_notification_id() or 0
+        error = self.last_error
+        try:
+            self.seen = (self.store.position(self.tracking_name), self.head())
+        except Exception as e:  # unreachable: what was last seen, and why
+            error = error or f"{type(e).__name__}: {e}"
+        position, head = self.seen
         now = time.monotonic()
         if position >= head:
             self.behind_since = None
@@ -174,5 +192,5 @@ class Runner:
             head,
             max(head - position, 0),
             round(lag_seconds, 3),
-            self.last_error,
+            error,
         )

@@ -18,18 +18,14 @@ type. What must hold:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from projections.batch import Batch, Cursor
+
+__all__ = ["Batch", "Cursor", "Step", "Tables", "View", "handles"]
+
 E = TypeVar("E")
-
-
-class Cursor(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
-
-    def fetchone(self) -> tuple[Any, ...] | None: ...
-
-    def fetchall(self) -> list[tuple[Any, ...]]: ...
 
 
 class Tables(Protocol):
@@ -41,47 +37,7 @@ class Tables(Protocol):
 Handler = Callable[[Any, "Step", Any], None]
 
 _READS = ("SELECT", "WITH")
-MAX_PENDING = 2000  # statements held before they are sent anyway
-
-
-class Batch:
-    """What the steps of one batch share: the cursor, the writes not sent yet
-    and a cache a view may keep of its own rows (``Step.lookup``).
-
-    Writes (``INSERT``, ``UPDATE``, ``DELETE``) wait in ``pending`` and go to
-    the database together: before the next read, and by ``flush`` at the end
-    of the batch, before the position is saved in the same transaction. On
-    PostgreSQL they go in one round trip (each statement bound by the cursor's
-    ``mogrify``, joined with ``;``), a read that follows riding along; other
-    stores run them one by one. ``buffered=False`` sends each write at once."""
-
-    def __init__(self, cursor: Cursor, *, buffered: bool = True) -> None:
-        self.cursor = cursor
-        self.buffered = buffered
-        self.pending: list[tuple[str, Sequence[Any]]] = []
-        self.cache: dict[Any, Any] = {}
-
-    def write(self, sql: str, params: Sequence[Any]) -> None:
-        self.pending.append((sql, params))
-        if not self.buffered or len(self.pending) >= MAX_PENDING:
-            self.flush()
-
-    def read(self, sql: str, params: Sequence[Any]) -> None:
-        """Sends the pending writes, then ``sql``; its rows are the cursor's."""
-        self.pending.append((sql, params))
-        self.flush()
-
-    def flush(self) -> None:
-        pending, self.pending = self.pending, []
-        if not pending:
-            return
-        mogrify = getattr(self.cursor, "mogrify", None)
-        if mogrify is None or len(pending) == 1:
-            for sql, params in pending:
-                self.cursor.execute(sql, params)
-            return
-        bound = b";".join(mogrify(sql, params) for sql, params in pending)
-        self.cursor.execute(bound.decode())  # no params: nothing is re-bound
+PRELOAD_CHUNK = 500  # keys per query of Step.preload
 
 
 _MISSING = object()
@@ -131,6 +87,24 @@ class Step:
             found = self.batch.cache[key] = self.one(statement, *params)
         return found  # type: ignore[no-any-return]
 
+    def preload(self, name: str, statement: str, ids: Iterable[Any]) -> None:
+        """Caches, for ``lookup``, the row of each of ``ids`` the batch does
+        not know yet, under ``(name, id)`` (``None``: no such row), in a few
+        queries. ``statement`` selects the key column, then the row, and ends
+        ``WHERE <key column> IN (%s)``."""
+        cache = self.batch.cache
+        wanted = {str(i): i for i in ids if i is not None and (name, i) not in cache}
+        keys = list(wanted)
+        for start in range(0, len(keys), PRELOAD_CHUNK):
+            chunk = keys[start : start + PRELOAD_CHUNK]
+            sql = self.tables.sql(statement)
+            sql = sql[: sql.rindex("(%s)")] + f"({', '.join(['%s'] * len(chunk))})"
+            self.batch.read(sql, [wanted[key] for key in chunk])
+            for key, *row in self.batch.cursor.fetchall():
+                cache[(name, wanted.pop(str(key)))] = tuple(row)
+        for missing in wanted.values():
+            cache[(name, missing)] = None
+
     def remember(self, key: Any, row: tuple[Any, ...] | None) -> None:
         self.batch.cache[key] = row
 
@@ -139,6 +113,10 @@ class Step:
         batch does not know."""
         found = self.batch.cache.get(key)
         return found if isinstance(found, tuple) else None
+
+    def knows(self, key: Any) -> bool:
+        """Whether the batch has cached ``key``: a row, or that there is none."""
+        return key in self.batch.cache
 
     def forget(self, key: Any) -> None:
         self.batch.cache.pop(key, None)
@@ -166,10 +144,15 @@ class View:
     def setup(cls, store_kind: str) -> list[str]:
         """Extra DDL for a store of ``store_kind`` (``postgres``, ``sqlite``),
         with ``{table}`` placeholders. The store runs it after creating the
-        tables and ``indexes`` (live, rebuild, and live again after a swap), so
-        it must be idempotent; each statement that fails is rolled back alone,
-        logged, and skipped: the view must work without it."""
+        tables and ``indexes`` (live; rebuilt tables once loaded, before the
+        swap; and live again after a swap), so it must be idempotent; each
+        statement that fails is rolled back alone, logged, and skipped: the
+        view must work without it."""
         return []
+
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """Before a batch's events are applied: may ``step.preload`` the rows
+        their handlers will look up, a few queries instead of one each."""
 
     def apply(self, step: Step, event: Any) -> bool:
         """Applies ``event`` if the view handles its type; says whether it did."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +19,7 @@ from domain.contact import Contact
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
+from projections.batch import COPY_MIN
 from projections.contact_history import ContactHistory
 from projections.events import events_of
 from projections.runner import Runner
@@ -138,6 +141,99 @@ def test_buffered_writes_go_in_one_round_trip_with_the_next_read(
         assert counted.calls == 1
         assert row == ("it's 100 %s %; 'x'|%(a)s",)
         cursor.execute(f"DROP TABLE {table}")
+
+
+def test_inserts_merged_into_one_statement_keep_one_by_one_semantics(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given single-row inserts of one statement (a key repeated under
+    ``DO NOTHING``) interleaved with upserts of another table, the tables end
+    as one by one: the first of equal keys kept, the last upsert winning; and
+    ``preload`` finds the rows by UUID."""
+    _, store = engine
+    first, second = store.qualified("merge_a"), store.qualified("merge_b")
+    keys = [UUID(int=n) for n in range(3)]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {first} (k UUID PRIMARY KEY, v TEXT)")
+        cursor.execute(f"CREATE TABLE {second} (k INTEGER PRIMARY KEY, v TEXT)")
+        counted = Counting(cursor)
+        step = Step(counted, Both(first, second), 1, Batch(counted))
+        for n, key in enumerate([*keys, keys[0]]):
+            step.execute(
+                "INSERT INTO {a} VALUES (%s, %s) ON CONFLICT (k) DO NOTHING", key, n
+            )
+            step.execute(
+                "INSERT INTO {b} VALUES (1, %s) ON CONFLICT (k)"
+                " DO UPDATE SET v = excluded.v",
+                f"upsert {n}",
+            )
+        step.preload("a", "SELECT k, v FROM {a} WHERE k IN (%s)", [*keys, UUID(int=9)])
+        assert counted.calls == 1  # the writes rode along with the preload
+        assert [step.cached(("a", key)) for key in keys] == [("0",), ("1",), ("2",)]
+        assert step.lookup(("a", UUID(int=9)), "SELECT 1") is None
+        assert step.one("SELECT v FROM {b}") == ("upsert 3",)
+        cursor.execute(f"DROP TABLE {first}, {second}")
+
+
+def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given enough plain inserts to go by ``COPY``, with every kind of value
+    a view writes (text with tabs, newlines and backslashes, ``None``), the
+    table holds what the same inserts one by one give."""
+    _, store = engine
+    copied, inserted = store.qualified("copy_a"), store.qualified("copy_b")
+    columns = (
+        "k INTEGER PRIMARY KEY, t TEXT, u UUID, at TIMESTAMPTZ, d DATE,"
+        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION"
+    )
+    rows = [
+        (
+            n,
+            ["plain", "tab\there", "line\nbreak\r", "back\\slash \\N", None][n % 5],
+            UUID(int=n) if n % 3 else None,
+            datetime(2026, 1, 2, 3, 4, 5, n, tzinfo=UTC) if n % 4 else None,
+            date(2026, 1, 1 + n % 28),
+            Decimal("12.50") * n,
+            n % 2 == 0,
+            n / 3,
+        )
+        for n in range(COPY_MIN + 5)
+    ]
+    insert = "INSERT INTO {a} (k, t, u, at, d, n, b, f) VALUES (%s" + ", %s" * 7 + ")"
+    with store.transaction() as cursor:
+        for table in (copied, inserted):
+            cursor.execute(f"CREATE TABLE {table} ({columns})")
+        copies: list[int] = []
+        copy_rows = cursor.copy_rows  # type: ignore[attr-defined]
+
+        def counted(table: str, columns: str, rows: Any) -> bool:
+            copies.append(len(rows))
+            return bool(copy_rows(table, columns, rows))
+
+        cursor.copy_rows = counted  # type: ignore[attr-defined]
+        batch = Batch(cursor)
+        for row in rows:
+            Step(cursor, Both(copied, ""), 1, batch).execute(insert, *row)
+        batch.flush()
+        assert copies == [len(rows)]
+        for row in rows:
+            cursor.execute(insert.format(a=inserted), row)
+        found = []
+        for table in (copied, inserted):
+            cursor.execute(f"SELECT * FROM {table} ORDER BY k")
+            found.append(cursor.fetchall())
+        cursor.execute(f"DROP TABLE {copied}, {inserted}")
+    assert found[0] == found[1]
+    assert len(found[0]) == len(rows)
+
+
+class Both:
+    def __init__(self, a: str, b: str) -> None:
+        self.names = {"a": a, "b": b}
+
+    def sql(self, statement: str) -> str:
+        return statement.format(**self.names)
 
 
 def test_a_failing_buffered_write_rolls_the_batch_back(

@@ -80,3 +80,99 @@ def test_lookup_is_cached_for_the_batch() -> None:
     assert second.cached("k") is None
     assert second.lookup("k", "SELECT a FROM {t}") == ("row",)
     assert len(cursor.sent) == 2
+
+
+class ManyRecorder(Recorder):
+    """A cursor that also takes a run of one statement at once."""
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.sent.append((sql, tuple(tuple(r) for r in rows)))
+
+
+class Tables:
+    def sql(self, statement: str) -> str:
+        return statement.format(a="a", b="b")
+
+
+def test_writes_to_other_tables_pass_each_other_not_within_a_table() -> None:
+    cursor = ManyRecorder()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    step.execute("INSERT INTO {a} VALUES (%s)", 1)
+    step.execute("INSERT INTO {b} VALUES (%s)", 2)
+    step.execute("INSERT INTO {a} VALUES (%s)", 3)
+    step.execute("UPDATE {a} SET v = %s", 4)
+    step.execute("INSERT INTO {a} VALUES (%s)", 5)
+    batch.flush()
+    assert cursor.sent == [
+        ("INSERT INTO a VALUES (%s)", ((1,), (3,))),
+        ("UPDATE a SET v = %s", (4,)),
+        ("INSERT INTO a VALUES (%s)", (5,)),
+        ("INSERT INTO b VALUES (%s)", (2,)),
+    ]
+
+
+class Mogrifying(Recorder):
+    """A PostgreSQL-like cursor: binds statements itself (``mogrify``)."""
+
+    def mogrify(self, sql: str, params: Sequence[Any]) -> bytes:
+        return (sql % tuple(repr(p) for p in params)).encode()
+
+
+def test_inserts_of_one_statement_become_one_multi_row_insert() -> None:
+    cursor = Mogrifying()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    for n in (1, 2):
+        step.execute(
+            "INSERT INTO {a} (k, v) VALUES (%s, %s) ON CONFLICT DO NOTHING", n, "x"
+        )
+        step.execute(
+            "INSERT INTO {b} VALUES (%s) ON CONFLICT (k) DO UPDATE SET k = excluded.k",
+            n,
+        )
+    batch.flush()
+    assert cursor.sent == [
+        (
+            "INSERT INTO a (k, v) VALUES (1, 'x'),(2, 'x') ON CONFLICT DO NOTHING;"
+            "INSERT INTO b VALUES (1) ON CONFLICT (k) DO UPDATE SET k = excluded.k;"
+            "INSERT INTO b VALUES (2) ON CONFLICT (k) DO UPDATE SET k = excluded.k",
+            (),
+        )
+    ]
+
+
+class Rows(Recorder):
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [("1", "one"), ("3", "three")]
+
+
+def test_preload_caches_found_rows_and_the_missing_ones() -> None:
+    cursor = Rows()
+    batch = Batch(cursor)
+    step = Step(cursor, Names(), 1, batch)
+    step.remember(("t", 4), ("known",))
+    step.preload("t", "SELECT k, v FROM {t} WHERE k IN (%s)", [1, 2, 3, 4, None])
+    assert cursor.sent == [("SELECT k, v FROM t WHERE k IN (%s, %s, %s)", (1, 2, 3))]
+    assert [step.lookup(("t", k), "SELECT") for k in (1, 2, 3, 4)] == [
+        ("one",),
+        None,
+        ("three",),
+        ("known",),
+    ]
+    assert len(cursor.sent) == 1
+
+
+def test_a_write_that_reads_another_table_is_passed_by_nothing() -> None:
+    cursor = ManyRecorder()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    step.execute("INSERT INTO {a} VALUES (%s)", 1)
+    step.execute("INSERT INTO {b} SELECT * FROM {a}")
+    step.execute("INSERT INTO {a} VALUES (%s)", 2)
+    batch.flush()
+    assert cursor.sent == [
+        ("INSERT INTO a VALUES (%s)", (1,)),
+        ("INSERT INTO b SELECT * FROM a", ()),
+        ("INSERT INTO a VALUES (%s)", (2,)),
+    ]
