@@ -16,6 +16,7 @@ from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
 from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
+from projections.territories import Territories
 from projections.view import View
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ VIEWS: tuple[type[View], ...] = (
     Agenda,
     Catalog,
     Commerce,
+    Territories,
 )
 
 

@@ -26,6 +26,9 @@ from api.routes import (
     quotes,
     reps,
     teams,
+    territories,
+    territory_realign,
+    territory_views,
 )
 
 
@@ -63,3 +66,6 @@ api_router.include_router(knowledge.router)
 api_router.include_router(quotes.router)
 api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
+api_router.include_router(territory_realign.router)
+api_router.include_router(territory_views.router)
+api_router.include_router(territories.router)
