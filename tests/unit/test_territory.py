@@ -215,7 +215,7 @@ class TestPlacingAccounts:
             run(app, cmd.assign_territory_account, assign)
         now: Any = app.repository.get(opened.id)
         assert (now.territory, now.territory_rule) == ("Key accounts", "manual")
-        assert app.repository.get(emea).accounts == []  # type: ignore[attr-defined]
+        assert app.repository.get(emea).accounts == []
         release = cmd.ReleaseTerritoryAccount(territory_id=other, account_id=opened.id)
         run(app, cmd.release_territory_account, release)
         now = app.repository.get(opened.id)
