@@ -122,10 +122,9 @@ def create_territory(
     territory_id = cmd.id or uuid4()
     rules = [r.stored() for r in cmd.rules]
     if (found := exists(app, territory_id)) is not None:
-        fields = {"name": cmd.name, "parent_id": cmd.parent_id}
+        fields = {"name": cmd.name, "parent_id": cmd.parent_id, "rules": rules}
         return repeat_of_creation(app, found, Territory, fields)
-    territory = Territory.create(territory_id, cmd.name, cmd.parent_id)
-    territory.set_rules(rules)
+    territory = Territory.create(territory_id, cmd.name, cmd.parent_id, rules)
     tmap = the_map(app)
     tmap.place(territory_id, cmd.name, cmd.parent_id)
     return save(app, ctx, territory, tmap, created=True)

@@ -30,15 +30,28 @@ REP_ROLES = (OWNER, OVERLAY)
 
 class Territory(SalesAggregate):
     @classmethod
-    def create(cls, id: UUID, name: str, parent_id: UUID | None) -> Territory:
+    def create(
+        cls,
+        id: UUID,
+        name: str,
+        parent_id: UUID | None,
+        rules: list[dict[str, Any]],
+    ) -> Territory:
         check(parent_id != id, "territory_cycle", "a territory is not its own parent")
-        return cls(id=id, name=name, parent_id=parent_id)
+        check_rules(rules)
+        return cls(id=id, name=name, parent_id=parent_id, rules=rules)
 
     @event("Created")
-    def __init__(self, id: UUID, name: str, parent_id: UUID | None) -> None:
+    def __init__(
+        self,
+        id: UUID,
+        name: str,
+        parent_id: UUID | None,
+        rules: list[dict[str, Any]],
+    ) -> None:
         self.name = name
         self.parent_id = parent_id
-        self.rules: list[dict[str, Any]] = []
+        self.rules = list(rules)
         self.accounts: list[UUID] = []
         self.reps: dict[UUID, str] = {}
 

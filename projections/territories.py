@@ -72,11 +72,12 @@ class Territories(View):
     @handles(_t("Created"))
     def created(self, step: Step, event: Any) -> None:
         step.execute(
-            "INSERT INTO {territories} VALUES (%s, %s, %s, 0, 0, NULL, 0, %s, %s,"
+            "INSERT INTO {territories} VALUES (%s, %s, %s, %s, 0, NULL, 0, %s, %s,"
             " %s, %s) ON CONFLICT (territory_id) DO NOTHING",
             event.originator_id,
             event.name,
             event.parent_id,
+            len(event.rules),
             event.name.casefold(),
             event.originator_version,
             step.position,

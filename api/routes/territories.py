@@ -13,8 +13,8 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.schemas.territories import (
     AccountRefIn,
+    NewTerritoryIn,
     RulesIn,
-    TerritoryIn,
     TerritoryOut,
     TerritoryPatch,
     TerritoryRepIn,
@@ -40,7 +40,7 @@ EditorDep = Annotated[Write, Depends(territory_write)]
 
 
 @router.post("", status_code=201, response_model=Out, responses=WRITE_ERRORS)
-def create_territory(body: TerritoryIn, w: EditorDep) -> JSONResponse:
+def create_territory(body: NewTerritoryIn, w: EditorDep) -> JSONResponse:
     """A territory, under a parent or as a root, with its rules. Names are
     unique (``territory_name_taken``); the parent exists
     (``unknown_parent``). Rules move no account until a realignment."""

@@ -19,7 +19,7 @@ EMEA = "6d1f7a52-3c1e-4a8e-9b1f-2f0c1d9e8a01"
 RULE = {"name": "de-berlin", "country": "DE", "postcode_prefix": "10"}
 
 
-class TerritoryIn(BaseModel):
+class NewTerritoryIn(BaseModel):
     model_config = examples(
         {"name": "DACH", "parent_id": EMEA, "rules": [RULE]}, {"name": "EMEA"}
     )
