@@ -52,7 +52,7 @@ def engine(postgres_url: str) -> Iterator[Engine]:
 
 
 def create(app: SalesApplication, name: str, *rules: dict[str, Any]) -> UUID:
-    command = cmd.CreateTerritory(name=name, rules=list(rules))
+    command = cmd.CreateTerritory.model_validate({"name": name, "rules": rules})
     return UUID(str(execute(cmd.create_territory, app, command, ADMIN).aggregate.id))
 
 
@@ -81,7 +81,7 @@ def test_racing_moves_never_make_a_cycle(engine: Engine) -> None:
             second = pool.submit(move, two, b, a, start)
             outcomes = sorted([first.result(), second.result()])
         assert outcomes in (["conflict", "moved"], ["moved", "territory_cycle"])
-        tmap = one.repository.get(TERRITORY_MAP_ID)
+        tmap: Any = one.repository.get(TERRITORY_MAP_ID)
         assert isinstance(tmap, TerritoryMap)
         for tid in (a, b):
             assert tmap.parents[tmap.ancestors(tid)[-1]] is None
