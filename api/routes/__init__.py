@@ -15,6 +15,8 @@ from api.routes import (
     health,
     history,
     knowledge,
+    lead_lists,
+    lead_sources,
     leads,
     lists,
     opportunities,
@@ -69,3 +71,5 @@ api_router.include_router(orders.router)
 api_router.include_router(territory_realign.router)
 api_router.include_router(territory_views.router)
 api_router.include_router(territories.router)
+api_router.include_router(lead_lists.router)
+api_router.include_router(lead_sources.router)
