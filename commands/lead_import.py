@@ -18,7 +18,7 @@ What must hold:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -29,6 +29,7 @@ from pydantic import Field, ValidationError
 from commands.application import SalesApplication
 from commands.base import (
     Command,
+    Conflict,
     Context,
     exists,
     load,
@@ -44,6 +45,7 @@ from domain.lead import Lead
 from domain.lead_list import LeadList, lead_list_id_for, row_lead_id
 
 CHUNK = 200
+ATTEMPTS = 5
 DuplicateFinder = Callable[[SalesApplication, Lead], list[UUID]]
 duplicate_finders: list[DuplicateFinder] = []
 """The dedup hook: the dedup view's finder is appended here at start-up
@@ -115,7 +117,10 @@ def register_lead_list(
     registered = LeadList.register(
         cmd.name, cmd.source.kind, cmd.columns(), **cmd.terms()
     )
-    save(app, ctx, registered, created=True)
+    try:
+        save(app, ctx, registered, created=True)
+    except Conflict:  # another import registered it first: resume that one
+        return register_lead_list(app, cmd, ctx)
     return registered, True
 
 
@@ -152,14 +157,14 @@ def import_chunk(
     report: Report,
 ) -> LeadList:
     """Rows ``first_row..`` as leads, in one transaction with their
-    ``RowsImported``; adds to ``report``. The list as it is after."""
+    ``RowsImported``; adds to ``report`` once saved. The list as it is
+    after."""
     ids = [row_lead_id(lead_list.id, first_row + i) for i in range(len(rows))]
     loaded = load_many(app, ids)
-    leads, imported, rejected = [], [], {}
+    leads, imported, rejected, flagged = [], [], {}, []
     for offset, (lead_id, row) in enumerate(zip(ids, rows, strict=True)):
         number = first_row + offset
         if loaded.get(lead_id) is not None:
-            report.already_imported += 1
             continue
         try:
             lead = _lead(lead_list, lead_id, row, owner_id)
@@ -169,12 +174,14 @@ def import_chunk(
         leads.append(lead)
         imported.append(number)
         if matches := [m for find in duplicate_finders for m in find(app, lead)]:
-            report.possible_duplicates.append({"row": number, "matches": matches})
+            flagged.append({"row": number, "matches": matches})
     lead_list.record_rows(first_row, first_row + len(rows) - 1, imported, rejected)
     report.position = save(app, ctx, lead_list, *leads).position
     report.rows += len(rows)
     report.imported += len(imported)
+    report.already_imported += len(rows) - len(imported) - len(rejected)
     report.rejected += [{"row": r, "errors": e} for r, e in rejected.items()]
+    report.possible_duplicates += flagged
     return lead_list
 
 
@@ -193,24 +200,47 @@ def import_rows(
         ensure_active_rep(app, owner_id)
         lead_list, created = register_lead_list(app, cmd, ctx)
         report = Report(lead_list.id, created=created)
-        chunk: list[dict[str, str]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                first = report.rows + 1
-                lead_list = import_chunk(
-                    app, ctx, lead_list, first, chunk, owner_id, report
-                )
-                chunk = []
-                if progress:
-                    progress(report.rows)
-        if chunk:
-            first = report.rows + 1
-            import_chunk(app, ctx, lead_list, first, chunk, owner_id, report)
+        for chunk in _chunks(rows):
+            lead_list = _import_retrying(app, ctx, lead_list, chunk, owner_id, report)
+            if progress:
+                progress(report.rows)
         if progress:
             progress(report.rows)
     report.position = report.position or (app.recorder.max_notification_id() or 0)
     return report
+
+
+def _chunks(rows: Iterable[dict[str, str]]) -> Iterator[list[dict[str, str]]]:
+    chunk: list[dict[str, str]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_retrying(
+    app: SalesApplication,
+    ctx: Context,
+    lead_list: LeadList,
+    chunk: list[dict[str, str]],
+    owner_id: UUID | None,
+    report: Report,
+) -> LeadList:
+    """``import_chunk``; when another import of the same list saved first
+    (``Conflict``), the list is read again and the chunk redone: the rows
+    the other one landed are skipped."""
+    for attempt in range(ATTEMPTS):
+        try:
+            first = report.rows + 1
+            return import_chunk(app, ctx, lead_list, first, chunk, owner_id, report)
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+            lead_list = load(app, LeadList, lead_list.id, ctx)
+    raise AssertionError("unreachable")
 
 
 def total_cost(lead_list: LeadList) -> Decimal:
