@@ -11,6 +11,7 @@ from api.auth import authenticate, caller_of
 from api.deps import container_of
 from api.reads import wait_for_position
 from api.schemas.territories import MoveOut, RealignIn, RealignOut
+from api.writes import MAX_KEY, _header
 from commands import territory_assignment as assignment
 from commands.base import Context, execute
 from commands.territories import EDITORS, require_editor
@@ -21,12 +22,21 @@ from projections.territories_query import account_ids
 
 router = APIRouter(tags=["territories"])
 NAME = Territories.name
+HEADERS = [
+    _header(
+        "idempotency-key",
+        "accepted; applying is idempotent by itself: a repeat moves nothing",
+        MAX_KEY,
+    ),
+    _header("if-match", "the plan to apply: the ETag of its preview"),
+]
 
 
 @router.post(
     "/territories/realign",
     response_model=RealignOut,
     responses={403: {}, 412: {"description": "the plan changed since its preview"}},
+    openapi_extra={"parameters": HEADERS},
 )
 async def realign(body: RealignIn, request: Request) -> JSONResponse:
     """Preview (``apply: false``) or apply the moves the current rules and
