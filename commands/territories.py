@@ -8,6 +8,8 @@ What must hold:
 - Assigning an account manually takes it out of any other territory's
   manual accounts and places the account there, all in one save;
   releasing it places the account by the rules again.
+- Rules and manual accounts are recorded on the territory and on the
+  ``TerritoryMap`` in the same save (the map is what placing reads).
 - A rep assigned is an active rep.
 - Changing rules moves no account: a realignment does
   (``commands.territory_assignment``).
@@ -35,7 +37,7 @@ from commands.base import (
 )
 from commands.normalise import Name, Text
 from commands.reps import ensure_active_rep
-from commands.territory_assignment import candidates, place, territories
+from commands.territory_assignment import candidates, place
 from domain.account import Account
 from domain.territory import Territory
 from domain.territory_map import TERRITORY_MAP_ID, TerritoryMap
@@ -127,6 +129,7 @@ def create_territory(
     territory = Territory.create(territory_id, cmd.name, cmd.parent_id, rules)
     tmap = the_map(app)
     tmap.place(territory_id, cmd.name, cmd.parent_id)
+    tmap.set_rules(territory_id, territory.rules)
     return save(app, ctx, territory, tmap, created=True)
 
 
@@ -154,7 +157,9 @@ def set_territory_rules(
 ) -> Outcome:
     territory = _editable(app, cmd.territory_id, ctx)
     territory.set_rules([r.stored() for r in cmd.rules])
-    return save(app, ctx, territory)
+    tmap = the_map(app)
+    tmap.set_rules(territory.id, territory.rules)
+    return save(app, ctx, territory, tmap)
 
 
 def assign_territory_account(
@@ -163,12 +168,17 @@ def assign_territory_account(
     territory = _editable(app, cmd.territory_id, ctx)
     account = referenced(app, Account, cmd.account_id, "account_must_exist")
     territory.assign_account(account.id)
-    others = [t for t in territories(app) if t.id != territory.id]
-    for other in others:
-        other.release_account(account.id)
-    changed = [territory, *others]
-    place(account, candidates(app, changed))
-    return save(app, ctx, territory, account, *others)
+    tmap = the_map(app)
+    others = []
+    previous = tmap.manual.get(account.id)
+    if previous not in (None, territory.id):
+        other = exists(app, previous) if previous else None
+        if isinstance(other, Territory):
+            other.release_account(account.id)
+            others.append(other)
+    tmap.pin(account.id, territory.id)
+    place(account, candidates(tmap))
+    return save(app, ctx, territory, account, tmap, *others)
 
 
 def release_territory_account(
@@ -176,11 +186,13 @@ def release_territory_account(
 ) -> Outcome:
     territory = _editable(app, cmd.territory_id, ctx)
     territory.release_account(cmd.account_id)
+    tmap = the_map(app)
+    tmap.unpin(cmd.account_id, territory.id)
     account = exists(app, cmd.account_id)
     if not isinstance(account, Account):
-        return save(app, ctx, territory)
-    place(account, candidates(app, [territory]))
-    return save(app, ctx, territory, account)
+        return save(app, ctx, territory, tmap)
+    place(account, candidates(tmap))
+    return save(app, ctx, territory, account, tmap)
 
 
 def assign_territory_rep(

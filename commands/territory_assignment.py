@@ -2,8 +2,8 @@
 the rules, and in a realignment.
 
 Where it runs, and why: in the account command's own save. Opening an
-account, or changing its address, size or industry, loads the territory map
-and its territories (one round trip with ``load_many``) and records
+account, or changing its address, size or industry, reads the territory
+map (cached, brought up to date in one round trip: ``current``) and records
 ``TerritoryChanged`` + ``TerritoryAssigned`` in the same transaction as the
 change. So the answer to the write already names the territory, the change
 and its placement are one fact in the log (never an account a reader sees
@@ -23,44 +23,66 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import threading
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from commands.application import SalesApplication
+from commands.application import SalesApplication, project
 from commands.base import Command, Context, Outcome, exists, load_many, save
 from domain.account import Account
-from domain.territory import Territory
 from domain.territory_map import TERRITORY_MAP_ID, TerritoryMap
 from domain.territory_rules import Candidate, choose
 
 CHUNK = 200  # accounts per transaction when a realignment is applied
 
 
-def territories(
-    app: SalesApplication, changed: Iterable[Territory] = ()
-) -> list[Territory]:
-    """Every territory on the map, with ``changed`` (not yet saved) in place
-    of its stored version."""
-    found = exists(app, TERRITORY_MAP_ID)
-    if not isinstance(found, TerritoryMap):
-        return []
-    loaded = load_many(app, list(found.parents)) if found.parents else {}
-    current = {t.id: t for t in loaded.values() if isinstance(t, Territory)}
-    current.update({t.id: t for t in changed})
-    return list(current.values())
+_lock = threading.Lock()
+_cache: weakref.WeakKeyDictionary[
+    SalesApplication, tuple[TerritoryMap, tuple[Candidate, ...]]
+] = weakref.WeakKeyDictionary()
 
 
-def candidates(
-    app: SalesApplication, changed: Iterable[Territory] = ()
-) -> list[Candidate]:
-    found = exists(app, TERRITORY_MAP_ID)
-    depth = found.depth if isinstance(found, TerritoryMap) else (lambda _: 0)
-    return [
-        Candidate(t.id, t.name, depth(t.id), tuple(t.rules), frozenset(t.accounts))
-        for t in territories(app, changed)
-    ]
+def candidates(tmap: TerritoryMap | None) -> tuple[Candidate, ...]:
+    """What ``choose`` needs of each territory on ``tmap``."""
+    if tmap is None:
+        return ()
+    held: dict[UUID, set[UUID]] = {}
+    for account_id, territory_id in tmap.manual.items():
+        held.setdefault(territory_id, set()).add(account_id)
+    return tuple(
+        Candidate(
+            tid,
+            name,
+            tmap.depth(tid),
+            tuple(tmap.rules.get(tid, ())),
+            frozenset(held.get(tid, ())),
+        )
+        for tid, name in tmap.names.items()
+    )
+
+
+def current(app: SalesApplication) -> tuple[Candidate, ...]:
+    """The territories as stored. The map is cached per application and
+    brought up to date by reading only the events recorded on it since
+    (one query, usually answering none): placing an account costs one
+    round trip however many territories there are."""
+    with _lock:
+        cached = _cache.get(app)
+        if cached is None:
+            found = exists(app, TERRITORY_MAP_ID)
+            if not isinstance(found, TerritoryMap):
+                return ()
+            cached = _cache[app] = (found, candidates(found))
+        tmap, made = cached
+        news = list(app.events.get(TERRITORY_MAP_ID, gt=tmap.version))
+        if news:
+            tmap = project(tmap, news)
+            made = candidates(tmap)
+            _cache[app] = (tmap, made)
+        return made
 
 
 def profile(account: Account) -> dict[str, Any]:
@@ -88,7 +110,7 @@ def place(account: Account, found: Sequence[Candidate]) -> None:
 
 def assign(app: SalesApplication, account: Account) -> None:
     """Place ``account`` by the territories as they are stored."""
-    found = candidates(app)
+    found = current(app)
     if found or account.territory_id is not None:
         place(account, found)
 
@@ -106,7 +128,7 @@ class Move:
 
 def plan(app: SalesApplication, account_ids: Sequence[UUID]) -> list[Move]:
     """The moves a realignment makes now, in account-id order."""
-    found = candidates(app)
+    found = current(app)
     moves = []
     for start in range(0, len(account_ids), CHUNK):
         loaded = load_many(app, account_ids[start : start + CHUNK])

@@ -124,3 +124,24 @@ def test_history_as_of_and_rebuild(engine: Engine) -> None:
     Runner(Territories(), store, app, shadow=True, batch_size=2).catch_up()
     store.swap(Territories)
     assert everything(store) == live
+
+
+def test_a_rule_changed_on_another_engine_places_the_next_account(
+    engine: Engine,
+) -> None:
+    """Given engine one has placed an account (its map is cached), when
+    engine two changes the rules, the next account engine one opens is
+    placed by the new rules."""
+    one, two, _ = engine
+    emea = create(one, "EMEA", {"name": "sweden", "country": "SE"})
+    first = execute(
+        acc.open_account, one, acc.OpenAccount(name="A", country="SE"), ADMIN
+    )
+    assert first.aggregate.territory_rule == "sweden"
+    rules = cmd.SetTerritoryRules(
+        territory_id=emea, rules=[cmd.Rule(name="norway", country="NO")]
+    )
+    execute(cmd.set_territory_rules, two, rules, ADMIN)
+    command = acc.OpenAccount(name="B", country="NO")
+    second = execute(acc.open_account, one, command, ADMIN).aggregate
+    assert (second.territory, second.territory_rule) == ("EMEA", "norway")
