@@ -105,16 +105,22 @@ def periods(
     account_id: UUID | None = None,
     territory_id: UUID | None = None,
     as_of: datetime | None = None,
+    after: int | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Assignment periods, oldest first; ``as_of``: only the periods in
-    force at that moment (``effective_from <= as_of < effective_to``)."""
+    """Assignment periods, oldest first (``from_position``: unique, as each
+    period starts with its own event), after ``after``; ``as_of``: only the
+    periods in force at that moment (``effective_from <= as_of <
+    effective_to``)."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
     for column, value in (("account_id", account_id), ("territory_id", territory_id)):
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
+    if after is not None:
+        where.append("from_position > %s")
+        params.append(after)
     if as_of is not None:
         where.append(
             "effective_from <= %s AND (effective_to IS NULL OR effective_to > %s)"
@@ -123,7 +129,7 @@ def periods(
     cursor.execute(
         tables.sql(
             f"SELECT {', '.join(PERIOD_COLUMNS)} FROM {{territory_assignments}}"
-            f" WHERE {' AND '.join(where)} ORDER BY from_position, account_id"
+            f" WHERE {' AND '.join(where)} ORDER BY from_position"
             " LIMIT %s"
         ),
         [*params, limit],

@@ -95,6 +95,7 @@ def assignment_history(
     account_id: UUID | None = None,
     territory_id: UUID | None = None,
     as_of: Annotated[datetime | None, Query(description="in force then")] = None,
+    cursor: Cursor = None,
     limit: Limit = 500,
     min_position: MinPosition = None,
 ) -> PeriodPage:
@@ -110,6 +111,9 @@ def assignment_history(
             account_id=account_id,
             territory_id=territory_id,
             as_of=when,
-            limit=limit,
+            after=cursor,
+            limit=limit + 1,
         )
-    return PeriodPage(items=[Period(**r) for r in rows], position=position)
+    more = str(rows[limit - 1]["from_position"]) if len(rows) > limit else None
+    items = [Period(**r) for r in rows[:limit]]
+    return PeriodPage(items=items, next_cursor=more, position=position)

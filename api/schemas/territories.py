@@ -134,9 +134,8 @@ class Period(BaseModel):
     to_position: int | None
 
 
-class PeriodPage(BaseModel):
+class PeriodPage(Page):
     items: list[Period]
-    position: int
 
 
 class RealignIn(BaseModel):

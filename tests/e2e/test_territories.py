@@ -116,6 +116,8 @@ class TestPlacingAndRealigning:
         ).json()["items"]
         assert [(p["territory"], p["rule"]) for p in history] == [("EMEA", "germany")]
         assert history[0]["effective_to"] is not None
+        paged = call(running, "GET", "/territory-assignments?limit=1").json()
+        assert paged["next_cursor"] is None  # one period only
         listed = call(running, "GET", "/territories?search=emea", role="analyst")
         assert [t["rules"] for t in listed.json()["items"]] == [1]
 

@@ -85,6 +85,8 @@ class TestTerritoriesView:
             None,
             None,
         )
+        rest = world.read(periods, after=opened["from_position"], limit=1)
+        assert rest == [first]  # paging: after a period's position
         at_first = world.read(periods, as_of=first["effective_from"])
         assert [p["territory"] for p in at_first] == ["EMEA"]  # not "legacy"
 
