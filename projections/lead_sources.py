@@ -14,10 +14,12 @@ What must hold:
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from domain.lead import Lead
+from domain.lead_list import LeadList
 from domain.opportunity import Opportunity
 from projections.agenda import utc
 from projections.events import event_class
@@ -39,6 +41,18 @@ class LeadSources(View):
             " converted INTEGER NOT NULL, opportunity_id UUID,"
             " captured_at TIMESTAMPTZ NOT NULL"
         ),
+        "lists": (
+            "list_id UUID PRIMARY KEY, name TEXT NOT NULL, source TEXT NOT NULL,"
+            " cost_e4 BIGINT, currency TEXT, product TEXT,"
+            " rows_seen INTEGER NOT NULL, imported INTEGER NOT NULL,"
+            " search_text TEXT NOT NULL,"
+            " version BIGINT NOT NULL, created_position BIGINT NOT NULL,"
+            " registered_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL"
+        ),
+        "rejections": (
+            "list_id UUID NOT NULL, row_number INTEGER NOT NULL,"
+            " errors TEXT NOT NULL, PRIMARY KEY (list_id, row_number)"
+        ),
         "deals": (
             "opportunity_id UUID PRIMARY KEY, status TEXT NOT NULL,"
             " won_e4 BIGINT, currency TEXT, closed_at TIMESTAMPTZ"
@@ -47,7 +61,57 @@ class LeadSources(View):
     indexes: ClassVar[dict[str, str]] = {
         "leads_list": "{leads} (source, list)",
         "leads_deal": "{leads} (opportunity_id)",
+        "lists_position": "{lists} (created_position)",
     }
+
+    @handles(event_class(LeadList, "Registered"))
+    def registered(self, step: Step, event: Any) -> None:
+        step.execute(
+            "INSERT INTO {lists} VALUES (%s, %s, %s, %s, %s, %s, 0, 0, %s, %s,"
+            " %s, %s, %s) ON CONFLICT (list_id) DO NOTHING",
+            event.originator_id,
+            event.name,
+            event.source,
+            e4(event.cost_per_lead),
+            event.currency,
+            event.product,
+            event.name.casefold(),
+            event.originator_version,
+            step.position,
+            utc(event.timestamp),
+            utc(event.timestamp),
+        )
+
+    @handles(event_class(LeadList, "RowsImported"))
+    def rows_imported(self, step: Step, event: Any) -> None:
+        """The rows of the event's range rejected before are replaced by
+        the ones it rejects."""
+        list_id = event.originator_id
+        step.execute(
+            "UPDATE {lists} SET rows_seen = CASE WHEN rows_seen > %s THEN rows_seen"
+            " ELSE %s END, imported = imported + %s, version = %s, updated_at = %s"
+            " WHERE list_id = %s",
+            event.last_row,
+            event.last_row,
+            len(event.imported),
+            event.originator_version,
+            utc(event.timestamp),
+            list_id,
+        )
+        step.execute(
+            "DELETE FROM {rejections} WHERE list_id = %s AND row_number >= %s"
+            " AND row_number <= %s",
+            list_id,
+            event.first_row,
+            event.last_row,
+        )
+        for bad in event.rejected:
+            step.execute(
+                "INSERT INTO {rejections} VALUES (%s, %s, %s)",
+                list_id,
+                bad["row"],
+                json.dumps(bad["errors"], sort_keys=True),
+            )
 
     @handles(event_class(Lead, "Captured"))
     def captured(self, step: Step, event: Any) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from projections.catalog_query import page
 from projections.lead_sources import E4
 from projections.view import Cursor, Tables
 
@@ -98,3 +99,53 @@ def _add_wins(
         row = rows[(src, name, currency)]
         row["won_deals"] += int(deals)
         row["won"][deal_currency] = Decimal(int(won)) / E4
+
+
+LIST_COLUMNS = [
+    "list_id",
+    "name",
+    "source",
+    "cost_e4",
+    "currency",
+    "product",
+    "rows_seen",
+    "imported",
+    "version",
+    "created_position",
+    "registered_at",
+    "updated_at",
+]
+
+
+def lists(
+    cursor: Cursor,
+    tables: Tables,
+    *,
+    after: int | None = None,
+    limit: int = 50,
+    search: str | None = None,
+    source: str | None = None,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Lead lists in the order registered, with ``rejected``: rows rejected
+    and not imported since; each word of ``search`` in the name."""
+    found = page(
+        cursor,
+        tables,
+        "lists",
+        LIST_COLUMNS,
+        "created_position",
+        after=after,
+        limit=limit,
+        search=search,
+        filters={"source": source},
+    )
+    for row in found.rows:
+        cursor.execute(
+            tables.sql("SELECT count(*) FROM {rejections} WHERE list_id = %s"),
+            [row["list_id"]],
+        )
+        counted = cursor.fetchone()
+        row["rejected"] = int(counted[0]) if counted else 0
+        cost = row.pop("cost_e4")
+        row["cost_per_lead"] = None if cost is None else Decimal(int(cost)) / E4
+    return found.rows, found.after

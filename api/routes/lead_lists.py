@@ -6,18 +6,27 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.reads import wait_for_position
 from api.routes.territories import territory_write
-from api.schemas.lead_lists import ImportOut, LeadListIn, LeadListOut
+from api.schemas.lead_lists import (
+    ImportOut,
+    LeadListIn,
+    LeadListItem,
+    LeadListOut,
+    LeadListPage,
+)
 from api.writes import WRITE_ERRORS, Write, read_response, respond
 from commands import lead_import as imp
 from commands.base import Context, load
 from commands.lead_csv import check_header, default_mapping, read_csv
 from domain.lead_list import LeadList
+from projections.lead_sources import LeadSources
+from projections.lead_sources_query import lists
 
 router = APIRouter(prefix="/lead-lists", tags=["lead lists"])
 ImporterDep = Annotated[Write, Depends(territory_write)]
@@ -46,6 +55,32 @@ def import_lead_list(body: LeadListIn, w: ImporterDep) -> JSONResponse:
     return respond(
         ImportOut.of(report, found.version), found.version, report.position, status
     )
+
+
+@router.get("", response_model=LeadListPage, responses={503: {}})
+def list_lead_lists(
+    _: Reader,
+    container: ContainerDep,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    source: Annotated[
+        str | None, Query(pattern="^(purchased_list|related_product_customer)$")
+    ] = None,
+    cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    min_position: Annotated[int | None, Query(ge=0)] = None,
+) -> LeadListPage:
+    """Lead lists in the order registered; ``search``: words of the name."""
+    wait_for_position(container, LeadSources.name, min_position, 5.0)
+    store = container.projections.store
+    position = store.position(LeadSources.name)
+    with store.transaction() as c:
+        rows, after = lists(
+            c, store.names(LeadSources), after=cursor, limit=limit, search=search,
+            source=source,
+        )  # fmt: skip
+    items = [LeadListItem(**row) for row in rows]
+    more = None if after is None else str(after)
+    return LeadListPage(items=items, next_cursor=more, position=position)
 
 
 @router.get("/{list_id}", response_model=LeadListOut, responses={404: {}})

@@ -121,3 +121,25 @@ class LeadSourcesOut(BaseModel):
     since: datetime | None
     until: datetime | None
     position: int
+
+
+class LeadListItem(BaseModel):
+    list_id: UUID
+    name: str
+    source: str
+    cost_per_lead: Decimal | None
+    currency: str | None
+    product: str | None
+    rows_seen: int
+    imported: int
+    rejected: int = Field(description="rows rejected and not imported since")
+    version: int
+    created_position: int
+    registered_at: datetime
+    updated_at: datetime
+
+
+class LeadListPage(BaseModel):
+    items: list[LeadListItem]
+    next_cursor: str | None = Field(description="send as `cursor`; null: no more")
+    position: int

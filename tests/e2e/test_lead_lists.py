@@ -163,6 +163,10 @@ class TestLeadSourceReport:
         assert [r["source"] for r in only["items"]] == ["web"]
         later = call(running, "GET", "/reports/lead-sources?since=2999-01-01").json()
         assert later["items"] == []
+        listed = call(running, "GET", "/lead-lists?search=expo", role="rep").json()
+        ((item,),) = [listed["items"]]
+        assert (item["name"], item["imported"], item["rejected"]) == ("Expo 2026", 4, 1)
+        assert Decimal(item["cost_per_lead"]) == Decimal("1.2")
 
 
 def routes() -> list[tuple[str, str, Any]]:
@@ -170,6 +174,7 @@ def routes() -> list[tuple[str, str, Any]]:
         ("POST", "/lead-lists", EXPO),
         ("GET", f"/lead-lists/{uuid4()}", None),
         ("GET", "/reports/lead-sources", None),
+        ("GET", "/lead-lists", None),
     ]
 
 
