@@ -18,7 +18,7 @@ What must hold:
   territory rules match on. ``territory`` is the territory's name (free text
   for clients that set it directly); ``territory_id`` and
   ``territory_rule`` say which territory and rule placed the account there
-  (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
+  (a free-text move clears them) (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
   explains, so readers of ``TerritoryChanged`` alone still see every move).
 """
 
@@ -113,6 +113,7 @@ class Account(SalesAggregate):
     @event("TerritoryChanged")
     def _territory_changed(self, old: str | None, new: str | None) -> None:
         self.territory = new
+        self.territory_id = self.territory_rule = None  # free text, until placed
 
     def change_status(self, status: str, reason: str | None = None) -> None:
         """Moves along ``STATUS_TRANSITIONS`` only; the same status is a no-op."""

@@ -204,6 +204,16 @@ class TestPlacingAccounts:
         app = memory_app()
         territory(app, "EMEA", None, GERMANY)
         assert account(app, country="US", territory="americas").territory == "americas"
+        placed = account(app, country="DE")
+        text = acc.MoveAccountTerritory(account_id=placed.id, territory="south")
+        moved = run(app, acc.move_account_territory, text).aggregate
+        assert (moved.territory, moved.territory_id, moved.territory_rule) == (
+            "south",
+            None,
+            None,
+        )
+        (move,) = assignment.plan(app, [placed.id])
+        assert (move.from_territory, move.to_territory) == ("south", "EMEA")
 
     def test_manual_assignment_wins_and_moves_between_territories(self) -> None:
         app = memory_app()
