@@ -18,8 +18,9 @@ What must hold:
   territory rules match on. ``territory`` is the territory's name (free text
   for clients that set it directly); ``territory_id`` and
   ``territory_rule`` say which territory and rule placed the account there
-  (a free-text move clears them) (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
-  explains, so readers of ``TerritoryChanged`` alone still see every move).
+  (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
+  explains, so readers of ``TerritoryChanged`` alone still see every
+  move); a free-text move alone clears them.
 """
 
 from __future__ import annotations
