@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_leads
+from api import cli_leads, cli_territories
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -136,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
     views.add_argument("names", nargs="*", help="views (default: all)")
     views.set_defaults(func=projections)
     cli_leads.add_parser(commands, _container)
+    cli_territories.add_parser(commands, _container)
     return root
 
 

@@ -25,7 +25,7 @@ import hashlib
 import json
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -153,11 +153,19 @@ def plan_digest(moves: Sequence[Move]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def apply(app: SalesApplication, ctx: Context, moves: Sequence[Move]) -> int:
+def apply(
+    app: SalesApplication,
+    ctx: Context,
+    moves: Sequence[Move],
+    progress: Callable[[int, int], object] | None = None,
+) -> int:
     """Records the moves, ``CHUNK`` accounts per transaction (a crash keeps
-    the chunks saved; applying again moves the rest). The last position."""
+    the chunks saved; applying again moves the rest); ``progress`` is told
+    the moves done and their total. The last position."""
     position = app.recorder.max_notification_id() or 0
     for start in range(0, len(moves), CHUNK):
+        if progress:
+            progress(start, len(moves))
         chunk = moves[start : start + CHUNK]
         loaded = load_many(app, [m.account_id for m in chunk])
         accounts = []
@@ -170,6 +178,8 @@ def apply(app: SalesApplication, ctx: Context, moves: Sequence[Move]) -> int:
                 accounts.append(account)
         if accounts:
             position = save(app, ctx, *accounts).position
+    if progress:
+        progress(len(moves), len(moves))
     return position
 
 
