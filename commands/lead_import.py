@@ -19,7 +19,7 @@ What must hold:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -194,11 +194,14 @@ def import_rows(
     progress: Callable[[int], object] | None = None,
 ) -> Report:
     """Register (or resume) the list and import every row, ``CHUNK`` rows
-    per transaction; ``progress`` is told the rows read so far."""
+    per transaction; ``progress`` is told the rows read so far. A resume
+    with ``ctx.expected_version`` is refused (``StaleVersion``) unless the
+    list is at that version."""
     actor = Actor(ctx.caller.name, ctx.correlation_id, ctx.causation_id)
     with acting_as(actor):
         ensure_active_rep(app, owner_id)
         lead_list, created = register_lead_list(app, cmd, ctx)
+        ctx = replace(ctx, expected_version=None)  # checked on the list once
         report = Report(lead_list.id, created=created)
         for chunk in _chunks(rows):
             lead_list = _import_retrying(app, ctx, lead_list, chunk, owner_id, report)

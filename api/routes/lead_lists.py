@@ -48,7 +48,7 @@ def import_lead_list(body: LeadListIn, w: ImporterDep) -> JSONResponse:
     command = imp.RegisterLeadList.model_validate(
         {"name": body.name, "source": body.source, "mapping": mapping}
     )
-    ctx = Context(w.caller)
+    ctx = Context(w.caller, expected_version=w.expected_version)
     report = imp.import_rows(w.app, ctx, command, rows, body.owner_id)
     found = load(w.app, LeadList, report.list_id, Context.anonymous())
     status = 201 if report.created else 200

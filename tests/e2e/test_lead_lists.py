@@ -62,6 +62,14 @@ class TestUpload:
         assert again.status_code == 200
         assert (again.json()["imported"], again.json()["already_imported"]) == (0, 4)
         assert reps.head() == head
+        stale = reps.client.post(
+            "/lead-lists", json=EXPO, headers={**auth("manager"), "If-Match": '"1"'}
+        )
+        assert stale.status_code == 412 and reps.head() == head
+        fresh = reps.client.post(
+            "/lead-lists", json=EXPO, headers={**auth("manager"), "If-Match": '"2"'}
+        )
+        assert fresh.status_code == 200
         got = call(reps, "GET", f"/lead-lists/{report['list_id']}", role="analyst")
         assert got.headers["ETag"] == '"2"'
         assert (Decimal(got.json()["cost"]), got.json()["imported"]) == (
