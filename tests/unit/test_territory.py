@@ -4,6 +4,7 @@ a realignment previewed then applied."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,7 +20,7 @@ from commands.application import SalesApplication
 from commands.base import Caller, Context, Forbidden
 from domain.account import Account
 from domain.base import RuleBroken, public_type
-from domain.territory_map import TerritoryMap
+from domain.territory_map import TERRITORY_MAP_ID, TerritoryMap
 from domain.territory_rules import Candidate, choose, matches
 from tests.unit.helpers import event_names, events_of, memory_app, registered_rep, run
 
@@ -255,3 +256,80 @@ class TestRealign:
         execute(assignment.apply_moves, app, assignment.ApplyMoves(moves=moves), ctx)
         assert assignment.plan(app, ids) == []
         assert assignment.plan_digest([]) != assignment.plan_digest(moves)
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["create", "move", "pin", "release", "rules"]),
+        st.integers(0, 3),
+        st.integers(0, 3),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(OPS)
+def test_command_sequences_keep_map_territories_and_accounts_agreeing(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    """Given random creates, moves, manual assignments, releases and rule
+    changes (refused ones record nothing), the map and the territories agree
+    on every manual account, each account is in at most one territory's
+    list, and an account assigned by hand is in that territory."""
+    app = memory_app()
+    ts: list[UUID] = []
+    accs = [account(app, country="DE").id for _ in range(4)]
+    for op, i, j in ops:
+        with contextlib.suppress(RuleBroken):
+            _apply(app, op, i, j, ts, accs)
+    tmap: Any = app.repository.get(TERRITORY_MAP_ID) if ts else None
+    lists: dict[UUID, set[UUID]] = {t: set(_held(app, t)) for t in ts}
+    for account_id in accs:
+        holders = [t for t, held in lists.items() if account_id in held]
+        assert len(holders) <= 1
+        assert holders == (
+            [tmap.manual[account_id]] if tmap and account_id in tmap.manual else []
+        )
+        found: Any = app.repository.get(account_id)
+        if holders:
+            assert (found.territory_id, found.territory_rule) == (holders[0], "manual")
+    for t in ts:
+        assert tmap.parents[tmap.ancestors(t)[-1]] is None
+
+
+def _apply(
+    app: SalesApplication, op: str, i: int, j: int, ts: list[UUID], accs: list[UUID]
+) -> None:
+    if op == "create" or not ts:
+        parent = ts[j % len(ts)] if ts and j % 2 else None
+        ts.append(territory(app, f"T{len(ts)}", parent, GERMANY))
+        return
+    tid, other = ts[i % len(ts)], ts[j % len(ts)]
+    commands: dict[str, tuple[Any, Any]] = {
+        "move": (
+            cmd.change_territory,
+            cmd.ChangeTerritory(territory_id=tid, parent_id=other),
+        ),
+        "pin": (
+            cmd.assign_territory_account,
+            cmd.AssignTerritoryAccount(territory_id=tid, account_id=accs[j]),
+        ),
+        "release": (
+            cmd.release_territory_account,
+            cmd.ReleaseTerritoryAccount(territory_id=tid, account_id=accs[j]),
+        ),
+        "rules": (
+            cmd.set_territory_rules,
+            cmd.SetTerritoryRules(
+                territory_id=tid, rules=[cmd.Rule(name=f"r{j}", country="DE")]
+            ),
+        ),
+    }
+    handler, command = commands[op]
+    run(app, handler, command)
+
+
+def _held(app: SalesApplication, territory_id: UUID) -> list[UUID]:
+    found: Any = app.repository.get(territory_id)
+    return list(found.accounts)
