@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_outreach
+from api import cli_leads, cli_outreach, cli_territories
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -157,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.add_parser(commands)
     commands.choices["audit"].set_defaults(func=audit)
     cli_outreach.add_to(commands, _container)
+    cli_leads.add_parser(commands, _container)
+    cli_territories.add_parser(commands, _container)
     return root
 
 

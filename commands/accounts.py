@@ -5,14 +5,17 @@ What must hold:
   becomes ``acme.com``: ``commands.normalise.WebDomain``).
 - An owner, when there is one, is an existing active rep
   (rule ``owner_must_be_active_rep``).
+- Opening an account, or changing its address, size or industry, places it
+  in a territory by the rules in the same save
+  (``commands.territory_assignment``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import (
@@ -27,10 +30,15 @@ from commands.base import (
 )
 from commands.normalise import Name, Text, WebDomain
 from commands.reps import ensure_active_rep
+from commands.territory_assignment import assign
 from domain.account import Account
 
 Territory = Name  # free text, constrained as a name is
 Status = Literal["prospect", "active_customer", "former_customer"]
+Country = Annotated[str, StringConstraints(pattern="^[A-Za-z]{2}$", to_upper=True)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)]
+Employees = Annotated[int, Field(ge=0, le=10_000_000)]
+PLACING = frozenset({"industry", "country", "region", "postcode", "employees"})
 
 
 class OpenAccount(Command):
@@ -41,9 +49,13 @@ class OpenAccount(Command):
     territory: Territory | None = None
     owner_id: UUID | None = None
     status: Status = "prospect"
+    country: Country | None = None
+    region: Name | None = None
+    postcode: Postcode | None = None
+    employees: Employees | None = None
 
     def opening(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"id"})
+        return self.model_dump(exclude={"id", *PLACING - {"industry"}})
 
 
 class ChangeAccountDetails(Command):
@@ -53,6 +65,10 @@ class ChangeAccountDetails(Command):
     name: Name | None = None
     web_domain: WebDomain | None = None
     industry: Text | None = None
+    country: Country | None = None
+    region: Name | None = None
+    postcode: Postcode | None = None
+    employees: Employees | None = None
 
 
 class AssignAccountOwner(Command):
@@ -78,6 +94,11 @@ def open_account(app: SalesApplication, cmd: OpenAccount, ctx: Context) -> Outco
     require_write(ctx.caller, cmd.owner_id, "an account")
     ensure_active_rep(app, cmd.owner_id)
     account = Account(id=account_id, **cmd.opening())
+    account.change_address(
+        country=cmd.country, region=cmd.region, postcode=cmd.postcode
+    )
+    account.change_size(cmd.employees)
+    assign(app, account)
     return save(app, ctx, account, created=True)
 
 
@@ -92,6 +113,12 @@ def change_account_details(
         account.change_web_domain(cmd.web_domain)
     if "industry" in given:
         account.change_industry(cmd.industry)
+    address = {"country", "region", "postcode"}
+    account.change_address(**cmd.model_dump(include=given & address))
+    if "employees" in given:
+        account.change_size(cmd.employees)
+    if given & PLACING:
+        assign(app, account)
     return save(app, ctx, account)
 
 

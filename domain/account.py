@@ -14,6 +14,13 @@ What must hold:
   account may be *opened* in any status (existing customers are imported).
 - Each kind of change is its own event carrying the old and the new value.
 - A change that changes nothing records nothing.
+- The address (country, region, postcode) and the size (employees) are what
+  territory rules match on. ``territory`` is the territory's name (free text
+  for clients that set it directly); ``territory_id`` and
+  ``territory_rule`` say which territory and rule placed the account there
+  (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
+  explains, so readers of ``TerritoryChanged`` alone still see every
+  move); a free-text move alone clears them.
 """
 
 from __future__ import annotations
@@ -39,7 +46,17 @@ def check_status(status: str) -> None:
     check(status in STATUSES, "unknown_account_status", f"no status {status!r}")
 
 
+ADDRESS = ("country", "region", "postcode")
+
+
 class Account(SalesAggregate):
+    country: str | None = None  # accounts opened before addresses: none
+    region: str | None = None
+    postcode: str | None = None
+    employees: int | None = None
+    territory_id: UUID | None = None
+    territory_rule: str | None = None
+
     @event("Opened")
     def __init__(
         self,
@@ -97,6 +114,7 @@ class Account(SalesAggregate):
     @event("TerritoryChanged")
     def _territory_changed(self, old: str | None, new: str | None) -> None:
         self.territory = new
+        self.territory_id = self.territory_rule = None  # free text, until placed
 
     def change_status(self, status: str, reason: str | None = None) -> None:
         """Moves along ``STATUS_TRANSITIONS`` only; the same status is a no-op."""
@@ -113,3 +131,55 @@ class Account(SalesAggregate):
     @event("StatusChanged")
     def _status_changed(self, old: str, new: str, reason: str | None) -> None:
         self.status = new
+
+    def address(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in ADDRESS}
+
+    def change_address(self, **address: str | None) -> None:
+        """Only the named parts of ``ADDRESS`` change."""
+        new = self.address() | address
+        check(set(new) == set(ADDRESS), "unknown_address_part", "no such part")
+        if new != self.address():
+            self._address_changed(old=self.address(), new=new)
+
+    @event("AddressChanged")
+    def _address_changed(
+        self, old: dict[str, str | None], new: dict[str, str | None]
+    ) -> None:
+        for name, value in new.items():
+            setattr(self, name, value)
+
+    def change_size(self, employees: int | None) -> None:
+        msg = "employees is a count, not negative"
+        check(employees is None or employees >= 0, "account_size_invalid", msg)
+        if employees != self.employees:
+            self._size_changed(old=self.employees, new=employees)
+
+    @event("SizeChanged")
+    def _size_changed(self, old: int | None, new: int | None) -> None:
+        self.employees = new
+
+    def assign_territory(
+        self, territory_id: UUID | None, territory: str | None, rule: str | None
+    ) -> None:
+        """Placed by ``rule`` (a rule's name, ``manual``, or ``None`` when no
+        territory claims the account any more)."""
+        now = (self.territory_id, self.territory, self.territory_rule)
+        if now == (territory_id, territory, rule):
+            return
+        old_id = self.territory_id
+        self.move_to_territory(territory)
+        self._territory_assigned(
+            territory_id=territory_id, territory=territory, rule=rule, old_id=old_id
+        )
+
+    @event("TerritoryAssigned")
+    def _territory_assigned(
+        self,
+        territory_id: UUID | None,
+        territory: str | None,
+        rule: str | None,
+        old_id: UUID | None,
+    ) -> None:
+        self.territory_id = territory_id
+        self.territory_rule = rule

@@ -14,9 +14,11 @@ from projections.agenda import Agenda
 from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
+from projections.lead_sources import LeadSources
 from projections.lists import Lists
 from projections.outreach import Outreach
 from projections.runner import Progress, Runner, Status
+from projections.territories import Territories
 from projections.view import View
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ VIEWS: tuple[type[View], ...] = (
     Catalog,
     Commerce,
     Outreach,
+    Territories,
+    LeadSources,
 )
 
 

@@ -17,6 +17,8 @@ from api.routes import (
     health,
     history,
     knowledge,
+    lead_lists,
+    lead_sources,
     leads,
     lists,
     opportunities,
@@ -28,6 +30,9 @@ from api.routes import (
     quotes,
     reps,
     teams,
+    territories,
+    territory_realign,
+    territory_views,
 )
 
 
@@ -67,3 +72,8 @@ api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
 api_router.include_router(audit.router)
 api_router.include_router(collisions.router)
+api_router.include_router(territory_realign.router)
+api_router.include_router(territory_views.router)
+api_router.include_router(territories.router)
+api_router.include_router(lead_lists.router)
+api_router.include_router(lead_sources.router)

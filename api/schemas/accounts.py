@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
-from commands.accounts import Status, Territory
+from commands.accounts import Country, Employees, Postcode, Status, Territory
 from commands.normalise import Name, Text, WebDomain
 
 
@@ -31,6 +31,10 @@ class AccountIn(BaseModel):
     territory: Territory | None = None
     owner_id: UUID | None = Field(default=None, description="an active rep, or null")
     status: Status = "prospect"
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    region: Name | None = None
+    postcode: Postcode | None = None
+    employees: Employees | None = Field(default=None, description="company size")
 
 
 class AccountPatch(BaseModel):
@@ -41,6 +45,10 @@ class AccountPatch(BaseModel):
     name: Name | None = None
     web_domain: WebDomain | None = None
     industry: Text | None = None
+    country: Country | None = None
+    region: Name | None = None
+    postcode: Postcode | None = None
+    employees: Employees | None = None
 
 
 class AccountOwnerIn(BaseModel):
@@ -72,3 +80,13 @@ class AccountOut(RecordOut):
     territory: str | None
     owner_id: UUID | None
     status: Status
+    country: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    employees: int | None = None
+    territory_id: UUID | None = Field(
+        default=None, description="the territory that placed it (null: free text)"
+    )
+    territory_rule: str | None = Field(
+        default=None, description="the rule that placed it, or 'manual'"
+    )
