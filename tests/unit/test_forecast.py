@@ -1,0 +1,217 @@
+"""The forecast view and read on SQLite: a scripted history with the expected
+figures worked out by hand, as of several moments and grouped four ways;
+then a property: as of T equals now for a store holding the events up to T.
+
+Default pipeline: prospecting 10 % and qualification 20 % (pipeline),
+proposal 50 % (best_case), negotiation 75 % (commit).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commands import accounts, opportunities
+from domain.pipeline import DEFAULT_PIPELINE_ID
+from infra.view_store import SQLiteViewStore, ViewStore
+from projections.forecast import Forecast
+from projections.runner import Runner
+from tests.unit.forecast_world import History, day
+from tests.unit.helpers import memory_app
+
+Change = opportunities.ChangeOpportunityDetails
+
+
+def script(h: History) -> History:
+    """Ann (team North from August) and Bob (team South from 1 October);
+    Acme in the west, Beta in the east until 20 October, then the west.
+
+    D1 Ann/Acme 1000 EUR, prospecting, closes 15 Nov; negotiation on 10 Oct;
+       its close date moves to 15 Jan 2027 on 3 Nov (out of Q4).
+    D2 Bob/Beta 2000 EUR, proposal, closes 1 Dec; 3000 on 12 Oct; lost 2 Nov.
+    D3 Ann/Acme 500 EUR, qualification, closes 30 Sep; moved to 31 Oct on
+       5 Oct (into Q4); won 20 Oct.
+    D4 Bob/Beta 400 USD, prospecting, closes 30 Nov, opened 25 Oct.
+    """
+    ann, bob = h.rep("Ann"), h.rep("Bob")
+    h.team("2026-08-01", "North", ann)
+    h.team("2026-10-01", "South", bob)
+    acme = h.account("2026-08-01", "Acme", "west")
+    beta = h.account("2026-08-01", "Beta", "east")
+    d1 = h.deal(
+        "2026-09-01", ann, acme, amount=D(1000), expected_close_date=day("2026-11-15")
+    )
+    d2 = h.deal(
+        "2026-09-05",
+        bob,
+        beta,
+        amount=D(2000),
+        expected_close_date=day("2026-12-01"),
+        stage="proposal",
+    )
+    d3 = h.deal(
+        "2026-09-10",
+        ann,
+        acme,
+        amount=D(500),
+        expected_close_date=day("2026-09-30"),
+        stage="qualification",
+    )
+    h.do("2026-10-05", Change(opportunity_id=d3, expected_close_date=day("2026-10-31")))
+    h.do(
+        "2026-10-10", opportunities.AdvanceStage(opportunity_id=d1, stage="negotiation")
+    )
+    h.do("2026-10-12", Change(opportunity_id=d2, amount=D(3000)))
+    h.do("2026-10-20", opportunities.WinOpportunity(opportunity_id=d3))
+    h.do("2026-10-20", accounts.MoveAccountTerritory(account_id=beta, territory="west"))
+    h.deal(
+        "2026-10-25",
+        bob,
+        beta,
+        amount=D(400),
+        currency="USD",
+        expected_close_date=day("2026-11-30"),
+    )
+    h.do("2026-11-02", opportunities.LoseOpportunity(opportunity_id=d2, reason="price"))
+    h.do("2026-11-03", Change(opportunity_id=d1, expected_close_date=day("2027-01-15")))
+    return h
+
+
+def row(
+    categories: dict[str, int] | None = None,
+    open: int = 0,
+    weighted: int = 0,
+    won: int = 0,
+    lost: int = 0,
+    counts: tuple[int, int, int] = (0, 0, 0),
+) -> dict[str, Any]:
+    return {
+        "categories": {k: D(v) for k, v in (categories or {}).items()},
+        "open": D(open),
+        "weighted": D(weighted),
+        "won": D(won),
+        "lost": D(lost),
+        "counts": counts,
+    }
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    return script(History(memory_app(), SQLiteViewStore(tmp_path / "views.db")))
+
+
+class TestForecastProjection:
+    def test_q4_as_of_15_october_by_rep(self, history: History) -> None:
+        # Ann: D1 commit 1000 (75 % = 750), D3 pipeline 500 (20 % = 100)
+        # Bob: D2 best_case 3000 (50 % = 1500)
+        assert history.table("2026-Q4", as_of="2026-10-15") == {
+            ("Ann", "EUR"): row(
+                {"commit": 1000, "pipeline": 500}, 1500, 850, counts=(2, 0, 0)
+            ),
+            ("Bob", "EUR"): row({"best_case": 3000}, 3000, 1500, counts=(1, 0, 0)),
+        }
+
+    def test_q4_now_by_rep(self, history: History) -> None:
+        # D1 has left Q4, D3 was won on 20 Oct, D2 lost on 2 Nov, D4 is USD
+        assert history.table("2026-Q4") == {
+            ("Ann", "EUR"): row(won=500, counts=(0, 1, 0)),
+            ("Bob", "EUR"): row(lost=3000, counts=(0, 0, 1)),
+            ("Bob", "USD"): row({"pipeline": 400}, 400, 40, counts=(1, 0, 0)),
+        }
+
+    def test_before_the_changes_q4_and_q3(self, history: History) -> None:
+        # 20 Sep: D1 prospecting 1000 (100), D2 proposal 2000 (1000); D3 is Q3
+        assert history.table("2026-Q4", as_of="2026-09-20") == {
+            ("Ann", "EUR"): row({"pipeline": 1000}, 1000, 100, counts=(1, 0, 0)),
+            ("Bob", "EUR"): row({"best_case": 2000}, 2000, 1000, counts=(1, 0, 0)),
+        }
+        assert history.table("2026-Q3", as_of="2026-09-20") == {
+            ("Ann", "EUR"): row({"pipeline": 500}, 500, 100, counts=(1, 0, 0)),
+        }
+        assert history.table("2026-Q3") == {}
+
+    def test_months_and_the_year(self, history: History) -> None:
+        assert history.table("2026-10") == {
+            ("Ann", "EUR"): row(won=500, counts=(0, 1, 0)),
+        }
+        assert history.table("2026-11", as_of="2026-10-15") == {
+            ("Ann", "EUR"): row({"commit": 1000}, 1000, 750, counts=(1, 0, 0)),
+        }
+        assert history.table("2027") == {
+            ("Ann", "EUR"): row({"commit": 1000}, 1000, 750, counts=(1, 0, 0)),
+        }
+
+    def test_by_team_uses_the_team_of_the_moment(self, history: History) -> None:
+        assert history.table("2026-Q4", "team", as_of="2026-09-20") == {
+            ("North", "EUR"): row({"pipeline": 1000}, 1000, 100, counts=(1, 0, 0)),
+            (None, "EUR"): row({"best_case": 2000}, 2000, 1000, counts=(1, 0, 0)),
+        }
+        assert history.table("2026-Q4", "team", as_of="2026-10-15") == {
+            ("North", "EUR"): row(
+                {"commit": 1000, "pipeline": 500}, 1500, 850, counts=(2, 0, 0)
+            ),
+            ("South", "EUR"): row({"best_case": 3000}, 3000, 1500, counts=(1, 0, 0)),
+        }
+
+    def test_by_territory_uses_the_account_territory_of_the_moment(
+        self, history: History
+    ) -> None:
+        assert history.table("2026-Q4", "territory", as_of="2026-10-15") == {
+            ("east", "EUR"): row({"best_case": 3000}, 3000, 1500, counts=(1, 0, 0)),
+            ("west", "EUR"): row(
+                {"commit": 1000, "pipeline": 500}, 1500, 850, counts=(2, 0, 0)
+            ),
+        }
+        assert history.table("2026-Q4", "territory") == {
+            ("west", "EUR"): row(won=500, lost=3000, counts=(0, 1, 1)),
+            ("west", "USD"): row({"pipeline": 400}, 400, 40, counts=(1, 0, 0)),
+        }
+
+    def test_by_pipeline(self, history: History) -> None:
+        [((pipeline, _), figures)] = history.table(
+            "2026-Q4", "pipeline", "2026-10-15"
+        ).items()
+        assert pipeline == str(DEFAULT_PIPELINE_ID)
+        assert figures == row(
+            {"commit": 1000, "pipeline": 500, "best_case": 3000},
+            4500,
+            2350,
+            counts=(3, 0, 0),
+        )
+
+    def test_a_fiscal_year_from_october(self, history: History) -> None:
+        """FY2027 starts 1 Oct 2026: its Q1 is calendar Q4 2026."""
+        assert history.table("2027-Q1", as_of="2026-10-15", fy=10) == history.table(
+            "2026-Q4", as_of="2026-10-15"
+        )
+        assert history.table("2026", fy=10) == {}  # Oct 2025 - Sep 2026
+
+    def test_at_the_moment_of_an_event_it_counts(self, history: History) -> None:
+        # D1 entered negotiation at exactly 10 Oct 00:00
+        before = history.table("2026-11", as_of="2026-10-09T23:59:59")
+        at = history.table("2026-11", as_of="2026-10-10T00:00")
+        assert before[("Ann", "EUR")]["weighted"] == D(100)
+        assert at[("Ann", "EUR")]["weighted"] == D(750)
+
+    def test_a_rebuild_gives_the_same_rows(self, history: History) -> None:
+        history.runner.catch_up()
+        live = intervals(history.store)
+        shadow = Runner(
+            Forecast(), history.store, history.app, shadow=True, batch_size=3
+        )
+        shadow.catch_up()
+        history.store.swap(Forecast)
+        assert intervals(history.store) == live
+        assert len(live) == 15  # 10 deal states, 5 team and territory states
+
+
+def intervals(store: ViewStore) -> list[tuple[Any, ...]]:
+    names = store.names(Forecast)
+    with store.transaction() as cursor:
+        cursor.execute(names.sql("SELECT * FROM {deal_intervals} ORDER BY 1, 2"))
+        found: list[tuple[Any, ...]] = list(cursor.fetchall())
+        cursor.execute(names.sql("SELECT * FROM {attributes} ORDER BY 1, 2, 3"))
+        return found + list(cursor.fetchall())
