@@ -130,3 +130,27 @@ def fold(rows: Iterable[tuple[Any, ...]]) -> list[Figures]:
     return sorted(
         found.values(), key=lambda f: (f.group is None, f.group or "", f.currency)
     )
+
+
+def totals(rows: Iterable[Figures]) -> list[Figures]:
+    """One ``Figures`` per currency over all groups (``group`` None)."""
+    found: dict[str, Figures] = {}
+    for row in rows:
+        total = found.setdefault(row.currency, Figures(None, row.currency))
+        for category, amount in row.open_by_category.items():
+            by = total.open_by_category
+            by[category] = by.get(category, Decimal(0)) + amount
+        for name in SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    return [found[currency] for currency in sorted(found)]
+
+
+SUMMED = [
+    "open_amount",
+    "weighted_amount",
+    "closed_won",
+    "closed_lost",
+    "open_count",
+    "won_count",
+    "lost_count",
+]

@@ -10,6 +10,7 @@ from api.routes import (
     activities,
     agenda,
     contacts,
+    forecasts,
     health,
     history,
     leads,
@@ -49,3 +50,4 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(forecasts.router)

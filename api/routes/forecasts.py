@@ -1,0 +1,106 @@
+"""``GET /forecasts``: the forecast of a period, grouped, as of any moment.
+
+Answered from the forecast view's intervals: ``as_of`` gives exactly what
+the events recorded up to that moment said (no snapshots); omitted, the
+current state. ``min_position`` waits for the view: read-your-writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator
+
+from api.auth import allowed
+from api.deps import ContainerDep
+from api.reads import wait_for_position
+from api.schemas.forecasts import FiguresOut, ForecastOut, GroupBy, Method, PeriodOut
+from commands.base import Caller
+from projections.agenda import utc
+from projections.forecast import Forecast
+from projections.forecast_query import forecast, totals
+from projections.periods import parse
+
+router = APIRouter(tags=["forecasts"])
+VIEW = Forecast.name
+WAIT_SECONDS = 5.0
+FORECAST_READERS = frozenset({"manager", "analyst", "auditor", "admin"})
+ForecastReader = Annotated[Caller, allowed(FORECAST_READERS)]
+
+
+def well_formed(text: str) -> str:
+    parse(text)  # BadPeriod is a ValueError: a 422 naming the parameter
+    return text
+
+
+def in_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A moment without a zone is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return utc(moment)  # type: ignore[no-any-return]
+    return moment.replace(tzinfo=dt.UTC)
+
+
+PeriodText = Annotated[
+    str,
+    Query(max_length=10, examples=["2026-Q4"], description="YYYY-MM, YYYY-Qn, YYYY"),
+    AfterValidator(well_formed),
+]
+AsOf = Annotated[
+    dt.datetime | None,
+    Query(examples=["2026-10-15T00:00:00Z"], description="default: now (UTC)"),
+    AfterValidator(in_utc),
+]
+FiscalStart = Annotated[
+    int | None,
+    Query(ge=1, le=12, description="month the fiscal year starts (default: set)"),
+]
+MinPosition = Annotated[int | None, Query(ge=0, description="wait for this")]
+
+
+@dataclass
+class ForecastQuery:
+    period: PeriodText
+    group_by: Annotated[GroupBy, Query()] = "rep"
+    as_of: AsOf = None
+    method: Annotated[Method, Query()] = "configured"
+    fiscal_year_start: FiscalStart = None
+    min_position: MinPosition = None
+
+
+@router.get("/forecasts", response_model=ForecastOut, responses={503: {}})
+def get_forecast(
+    _: ForecastReader,
+    container: ContainerDep,
+    query: Annotated[ForecastQuery, Depends()],
+) -> ForecastOut:
+    """Per group (rep, team, territory of the account, pipeline) and
+    currency: open amount per forecast category, weighted amount, closed won
+    and lost, deal counts. An open deal counts in the period of its expected
+    close date, a closed one in the period it was won or lost. Teams and
+    territories are those of the moment asked about. Managers, analysts,
+    auditors and admins."""
+    fy = query.fiscal_year_start or container.settings.fiscal_year_start
+    period = parse(query.period, fy)
+    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    store = container.projections.store
+    position = store.position(VIEW)  # the rows are at least as recent
+    with store.transaction() as cursor:
+        rows = forecast(
+            cursor,
+            store.names(Forecast),
+            period=period,
+            group_by=query.group_by,
+            as_of=query.as_of,
+        )
+    return ForecastOut(
+        period=PeriodOut.of(period),
+        group_by=query.group_by,
+        as_of=query.as_of,
+        method=query.method,
+        rows=[FiguresOut.of(f) for f in rows],
+        totals=[FiguresOut.of(f) for f in totals(rows)],
+        position=position,
+    )

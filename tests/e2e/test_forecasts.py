@@ -1,0 +1,149 @@
+"""``GET /forecasts`` over HTTP: figures after writes (read-your-writes), as
+of a moment before them, grouped, fiscal years, and the refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.routes import forecasts
+from commands.pipelines import ensure_default_pipeline
+from tests.e2e.conftest import REP_ID, Engine, auth, post
+from tests.strategies import json_values
+
+
+def read(engine: Engine, role: str = "manager", **query: Any) -> Any:
+    answer = engine.client.get("/forecasts", params=query, headers=auth(role))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def deals(engine: Engine) -> int:
+    """Two open deals of the rep in Q1 2031 at Acme (west); the position."""
+    ensure_default_pipeline(engine.container.app)
+    account = post(engine, "/accounts", {"name": "Acme", "territory": "west"})
+    body = {"account_id": account["id"], "currency": "EUR", "owner_id": str(REP_ID)}
+    post(
+        engine,
+        "/opportunities",
+        body
+        | {"name": "A", "amount": "1000", "stage": "proposal"}
+        | {"expected_close_date": "2031-02-10"},
+    )
+    last = post(
+        engine,
+        "/opportunities",
+        body
+        | {"name": "B", "amount": "300", "stage": "negotiation"}
+        | {"expected_close_date": "2031-03-01"},
+    )
+    return int(last["position"])
+
+
+def money(row: dict[str, Any]) -> dict[str, Any]:
+    names = ("open_amount", "weighted_amount", "closed_won", "expected_amount")
+    return {
+        **{k: float(v) for k, v in row["open_by_category"].items()},
+        **{name: float(row[name]) for name in names},
+        "deal_count": row["deal_count"],
+    }
+
+
+class TestForecasts:
+    def test_the_period_s_deals_by_rep_and_as_of_before_them(
+        self, running: Engine
+    ) -> None:
+        position = deals(running)
+
+        page = read(running, period="2031-Q1", min_position=position)
+
+        # best case 1000 at 50 %, commit 300 at 75 %: weighted 500 + 225
+        expected = {"pipeline": 0, "best_case": 1000, "commit": 300}
+        expected |= {"open_amount": 1300, "weighted_amount": 725, "closed_won": 0}
+        expected |= {"expected_amount": 725, "deal_count": 2}
+        [row], [total] = page["rows"], page["totals"]
+        assert (row["group"], row["currency"]) == (str(REP_ID), "EUR")
+        assert money(row) == expected
+        assert money(total) == expected and total["group"] is None
+        assert page["period"] == {
+            "label": "2031-Q1",
+            "kind": "quarter",
+            "first": "2031-01-01",
+            "last": "2031-03-31",
+            "fiscal_year_start": 1,
+        }
+        assert page["position"] >= position and page["as_of"] is None
+        before = read(running, "analyst", period="2031-Q1", as_of="2000-01-01T00:00")
+        assert (before["rows"], before["as_of"]) == ([], "2000-01-01T00:00:00Z")
+
+    def test_grouped_and_in_fiscal_years(self, running: Engine) -> None:
+        position = deals(running)
+        by_territory = read(
+            running,
+            "auditor",
+            period="2031-Q1",
+            group_by="territory",
+            min_position=position,
+        )
+        assert [r["group"] for r in by_territory["rows"]] == ["west"]
+        # FY2031 from February is Feb 2030 - Jan 2031: Q1 is Feb - Apr 2030
+        assert read(running, period="2031-Q1", fiscal_year_start=2)["rows"] == []
+        april = read(running, "admin", period="2031", fiscal_year_start=4)
+        assert april["period"]["first"] == "2030-04-01"
+        assert april["rows"][0]["deal_count"] == 2
+        month = read(running, period="2031-02", group_by="pipeline")
+        assert float(month["rows"][0]["open_amount"]) == 1000
+
+    def test_needs_a_manager_s_token_and_a_valid_query(self, reps: Engine) -> None:
+        assert reps.client.get("/forecasts?period=2026").status_code == 401
+        for role in ("rep", "service"):
+            answer = reps.client.get("/forecasts?period=2026", headers=auth(role))
+            assert answer.status_code == 403, role
+        for query in (
+            {},
+            {"period": "2026-Q5"},
+            {"period": "2026-13"},
+            {"period": "0001"},
+            {"period": "Q4"},
+            {"period": "2026", "group_by": "region"},
+            {"period": "2026", "method": "historical"},
+            {"period": "2026", "fiscal_year_start": 13},
+            {"period": "2026", "as_of": "yesterday"},
+        ):
+            bad = reps.client.get("/forecasts", params=query, headers=auth("admin"))
+            assert bad.status_code == 422, query
+            assert bad.headers["content-type"] == "application/problem+json"
+            assert bad.json()["errors"], query
+
+    def test_a_position_not_yet_applied_is_503_with_retry_after(
+        self, reps: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(forecasts, "WAIT_SECONDS", 0.2)
+        query = {"period": "2026", "min_position": reps.head() + 1}
+        answer = reps.client.get("/forecasts", params=query, headers=auth("admin"))
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+
+
+NAMES = ["period", "group_by", "as_of", "method", "fiscal_year_start"]
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    query=st.dictionaries(
+        st.sampled_from(NAMES),
+        json_values.map(str)
+        | st.sampled_from(["2026", "2026-Q4", "9999-12", "9999", "0001-01-01", "rep"])
+        | st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]),
+    )
+)
+def test_no_query_is_answered_with_a_5xx(engine: Engine, query: dict[str, str]) -> None:
+    answer = engine.client.get("/forecasts", params=query, headers=auth("admin"))
+    assert answer.status_code in (200, 422), (query, answer.text)
