@@ -12,6 +12,7 @@ from commands.application import SalesApplication
 from infra.view_store import ViewStore
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
+from projections.control import Control
 from projections.forecast import Forecast
 from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
@@ -20,7 +21,7 @@ from projections.view import View
 logger = logging.getLogger(__name__)
 
 VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
-VIEWS += (Forecast,)
+VIEWS += (Forecast, Control)
 
 
 class UnknownView(LookupError):

@@ -97,7 +97,7 @@ CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
 DEAL_EVENTS = tuple(event_class(Opportunity, name) for name in CHANGES)
 
 
-def _moment(value: Any) -> datetime:
+def moment(value: Any) -> datetime:
     """A stored time as a datetime (SQLite gives ISO text)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
@@ -141,7 +141,7 @@ class Forecast(View):
         state = dict(zip(COLUMNS, current, strict=True)) if current else {"seq": -1}
         at = utc(event.timestamp)
         if current:
-            at = max(at, _moment(state["valid_from"]))
+            at = max(at, moment(state["valid_from"]))
             step.execute(
                 "UPDATE {deal_intervals} SET valid_to = %s, to_position = %s"
                 " WHERE opportunity_id = %s AND seq = %s",
@@ -187,7 +187,7 @@ class Forecast(View):
         )
         at, seq = utc(event.timestamp), 0
         if current:
-            at, seq = max(at, _moment(current[1])), int(current[0]) + 1
+            at, seq = max(at, moment(current[1])), int(current[0]) + 1
             step.execute(
                 "UPDATE {attributes} SET valid_to = %s, to_position = %s"
                 " WHERE subject_id = %s AND attribute = %s AND seq = %s",

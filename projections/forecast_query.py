@@ -34,7 +34,7 @@ GROUPS: dict[str, tuple[str, str | None]] = {
 CATEGORIES = ("pipeline", "best_case", "commit")
 
 
-def _money(value: Any) -> Decimal:
+def money(value: Any) -> Decimal:
     """A sum as the store gives it (SQLite: int or float) as a Decimal."""
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
@@ -66,7 +66,7 @@ class Figures:
         return self.closed_won + self.weighted_amount
 
     def add(self, status: str, category: str, row: tuple[Any, ...]) -> None:
-        amount, weighted, count = _money(row[0]), _money(row[1]), int(row[2])
+        amount, weighted, count = money(row[0]), money(row[1]), int(row[2])
         if status == "won":
             self.closed_won += amount
             self.won_count += count

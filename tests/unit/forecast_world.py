@@ -12,7 +12,7 @@ from typing import Any
 from unittest import mock
 from uuid import UUID
 
-from commands import accounts, opportunities, pipelines, reps
+from commands import accounts, activities, opportunities, pipelines, reps, standards
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
 from projections.forecast import Forecast
@@ -46,6 +46,13 @@ HANDLERS: dict[type[Any], Any] = {
     reps.AddTeamMember: reps.add_team_member,
     accounts.OpenAccount: accounts.open_account,
     accounts.MoveAccountTerritory: accounts.move_account_territory,
+    reps.RegisterRep: reps.register_rep,
+    activities.LogActivity: activities.log_activity,
+    activities.PlanActivity: activities.plan_activity,
+    activities.CompleteActivity: activities.complete_activity,
+    activities.CancelActivity: activities.cancel_activity,
+    standards.SetStandard: standards.set_standard,
+    standards.ReviseStandard: standards.revise_standard,
 }
 
 
