@@ -56,6 +56,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "invalid body, reused Idempotency-Key, or a rule broken"},
 }
 
+MANAGERS = frozenset({"manager", "admin"})
 MAX_KEY = 255
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 _WRITE_FIELDS = frozenset({"version", "position"})
@@ -201,8 +202,14 @@ async def admin_write(request: Request) -> Write:
     return _write(request, ADMINS)
 
 
+async def manager_write(request: Request) -> Write:
+    """``write`` for what managers and admins change (standards, actions)."""
+    return _write(request, MANAGERS)
+
+
 WriteDep = Annotated[Write, Depends(write)]
 AdminWriteDep = Annotated[Write, Depends(admin_write)]
+ManagerWriteDep = Annotated[Write, Depends(manager_write)]
 
 
 def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
@@ -234,7 +241,8 @@ def document_headers(routes: Iterable[BaseRoute]) -> None:
     for route in routes:
         if not isinstance(route, APIRoute):
             continue
-        if {d.call for d in route.dependant.dependencies} & {write, admin_write}:
+        writes = {write, admin_write, manager_write}
+        if {d.call for d in route.dependant.dependencies} & writes:
             extra = route.openapi_extra or {}
             others = [p for p in extra.get("parameters", []) if p not in HEADERS]
             route.openapi_extra = {**extra, "parameters": [*others, *HEADERS]}

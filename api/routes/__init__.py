@@ -18,7 +18,9 @@ from api.routes import (
     opportunities,
     pipelines,
     projections,
+    reports,
     reps,
+    standards,
     teams,
 )
 
@@ -51,3 +53,5 @@ api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
 api_router.include_router(forecasts.router)
+api_router.include_router(standards.router)
+api_router.include_router(reports.router)

@@ -1,0 +1,160 @@
+"""Bodies of the control report, and its CSV form."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import examples
+from api.schemas.forecasts import PeriodOut
+from projections.control_query import Line
+
+Status = Literal["above", "on_track", "below", "far_below", "no_data"]
+SEVERITY = {"far_below": 0, "below": 1, "on_track": 2, "above": 3, "no_data": 4}
+SORTS = ("status", "member", "metric", "variance", "variance_pct")
+
+
+class TrendOut(BaseModel):
+    period: str
+    standard: Decimal | None = Field(description="null: no standard then")
+    actual: Decimal | None
+
+
+class LineOut(BaseModel):
+    member: str = Field(description="rep or team id, territory, or everyone")
+    member_name: str
+    metric: str
+    activity_kind: str | None
+    currency: str | None
+    standard: Decimal = Field(description="members' targets: sum, or mean for rates")
+    actual: Decimal | None = Field(description="null: a rate or average of nothing")
+    variance: Decimal | None = Field(description="actual - standard")
+    variance_pct: Decimal | None = Field(description="variance / standard x 100")
+    status: Status
+    trend: list[TrendOut] = Field(description="the periods before, oldest first")
+
+    @classmethod
+    def of(cls, line: Line) -> LineOut:
+        metric, kind, currency = line.key
+        return cls(
+            member=line.member,
+            member_name=line.member_name,
+            metric=metric,
+            activity_kind=kind,
+            currency=currency,
+            standard=line.standard,
+            actual=line.actual,
+            variance=line.variance,
+            variance_pct=line.variance_pct,
+            status=line.status,  # type: ignore[arg-type]
+            trend=[
+                TrendOut(
+                    period=label,
+                    standard=None if cell is None else cell.standard,
+                    actual=None if cell is None else cell.actual,
+                )
+                for label, cell in line.trend
+            ],
+        )
+
+
+class ThresholdsOut(BaseModel):
+    above_pct: Decimal
+    below_pct: Decimal
+    far_below_pct: Decimal
+
+
+EXAMPLE_LINE: dict[str, Any] = {
+    "member": "0a0a0a0a-0000-4000-8000-000000000001",
+    "member_name": "Ann",
+    "metric": "activities_completed",
+    "activity_kind": "call",
+    "currency": None,
+    "standard": "20",
+    "actual": "18",
+    "variance": "-2",
+    "variance_pct": "-10",
+    "status": "on_track",
+    "trend": [{"period": "2026-10", "standard": "10", "actual": "9"}],
+}
+
+
+class ControlReportOut(BaseModel):
+    model_config = examples(
+        {
+            "period": {
+                "label": "2026-11",
+                "kind": "month",
+                "first": "2026-11-01",
+                "last": "2026-11-30",
+                "fiscal_year_start": 1,
+            },
+            "scope": "rep",
+            "thresholds": {"above_pct": 10, "below_pct": 10, "far_below_pct": 30},
+            "lines": [EXAMPLE_LINE],
+            "position": 1234,
+        }
+    )
+
+    period: PeriodOut
+    scope: str
+    thresholds: ThresholdsOut
+    lines: list[LineOut]
+    position: int
+
+
+def _order(line: LineOut, sort: str) -> tuple[Any, ...]:
+    value: Any = {
+        "status": SEVERITY[line.status],
+        "member": line.member_name,
+        "metric": line.metric,
+        "variance": line.variance,
+        "variance_pct": line.variance_pct,
+    }[sort]
+    return (value is None, value if value is not None else 0)
+
+
+def sorted_lines(lines: list[LineOut], sort: str) -> list[LineOut]:
+    """By ``sort`` (``-`` first: descending), then member and metric; lines
+    without a value (no data) last either way."""
+    key = sort.lstrip("-")
+    ordered = sorted(
+        lines, key=lambda x: (x.member_name, x.metric, x.activity_kind or "")
+    )
+    present = [x for x in ordered if not _order(x, key)[0]]
+    absent = [x for x in ordered if _order(x, key)[0]]
+    present.sort(key=lambda x: _order(x, key)[1], reverse=sort.startswith("-"))
+    return present + absent
+
+
+COLUMNS = [
+    "member",
+    "member_name",
+    "metric",
+    "activity_kind",
+    "currency",
+    "standard",
+    "actual",
+    "variance",
+    "variance_pct",
+    "status",
+]
+
+
+def to_csv(report: ControlReportOut) -> str:
+    """One row per line; then, per trend period, its standard and actual."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    labels = [t.period for t in report.lines[0].trend] if report.lines else []
+    trend = [f"{kind} {label}" for label in labels for kind in ("standard", "actual")]
+    writer.writerow([*COLUMNS, *trend])
+    for line in report.lines:
+        values = line.model_dump(mode="json")
+        cells = [values[c] for c in COLUMNS]
+        cells += [v for t in line.trend for v in (t.standard, t.actual)]
+        writer.writerow(["" if c is None else c for c in cells])
+    return out.getvalue()
