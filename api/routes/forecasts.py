@@ -20,9 +20,11 @@ from api.reads import wait_for_position
 from api.schemas.forecasts import FiguresOut, ForecastOut, GroupBy, Method, PeriodOut
 from commands.base import Caller
 from projections.agenda import utc
+from projections.control import Control
 from projections.forecast import Forecast
 from projections.forecast_query import forecast, totals
 from projections.periods import parse
+from projections.quota import ALL, quotas
 
 router = APIRouter(tags=["forecasts"])
 VIEW = Forecast.name
@@ -80,11 +82,14 @@ def get_forecast(
     currency: open amount per forecast category, weighted amount, closed won
     and lost, deal counts. An open deal counts in the period of its expected
     close date, a closed one in the period it was won or lost. Teams and
-    territories are those of the moment asked about. Managers, analysts,
-    auditors and admins."""
+    territories are those of the moment asked about. Rep and team rows and
+    the totals carry the quota (the `won_amount` standards in force for the
+    period, per rep, summed over the team's current reps) and attainment.
+    Managers, analysts, auditors and admins."""
     fy = query.fiscal_year_start or container.settings.fiscal_year_start
     period = parse(query.period, fy)
-    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    for view in (VIEW, Control.name):  # the quotas come from the control view
+        wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)  # the rows are at least as recent
     with store.transaction() as cursor:
@@ -95,12 +100,13 @@ def get_forecast(
             group_by=query.group_by,
             as_of=query.as_of,
         )
+        quota = quotas(cursor, store.names(Control), period, query.group_by)
     return ForecastOut(
         period=PeriodOut.of(period),
         group_by=query.group_by,
         as_of=query.as_of,
         method=query.method,
-        rows=[FiguresOut.of(f) for f in rows],
-        totals=[FiguresOut.of(f) for f in totals(rows)],
+        rows=[FiguresOut.of(f, quota.get((f.group, f.currency))) for f in rows],
+        totals=[FiguresOut.of(f, quota.get((ALL, f.currency))) for f in totals(rows)],
         position=position,
     )

@@ -51,10 +51,21 @@ class FiguresOut(BaseModel):
     open_count: int
     won_count: int
     lost_count: int
+    quota: Decimal | None = Field(
+        default=None, description="rep and team: won_amount standards in force"
+    )
+    attainment_pct: Decimal | None = Field(
+        default=None, description="closed_won / quota x 100"
+    )
 
     @classmethod
-    def of(cls, f: Figures) -> FiguresOut:
-        return cls.model_validate({name: getattr(f, name) for name in cls.model_fields})
+    def of(cls, f: Figures, quota: Decimal | None = None) -> FiguresOut:
+        names = set(cls.model_fields) - {"quota", "attainment_pct"}
+        attainment = f.closed_won * 100 / quota if quota else None
+        return cls.model_validate(
+            {name: getattr(f, name) for name in names}
+            | {"quota": quota, "attainment_pct": attainment}
+        )
 
 
 EXAMPLE_ROW: dict[str, Any] = {
@@ -70,6 +81,8 @@ EXAMPLE_ROW: dict[str, Any] = {
     "open_count": 2,
     "won_count": 0,
     "lost_count": 0,
+    "quota": "2000",
+    "attainment_pct": "0",
 }
 
 

@@ -3,6 +3,7 @@ of a moment before them, grouped, fiscal years, and the refusals."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from api.routes import forecasts
 from commands.pipelines import ensure_default_pipeline
+from projections.periods import of_kind
 from tests.e2e.conftest import REP_ID, Engine, auth, post
 from tests.strategies import json_values
 
@@ -147,3 +149,38 @@ NAMES = ["period", "group_by", "as_of", "method", "fiscal_year_start"]
 def test_no_query_is_answered_with_a_5xx(engine: Engine, query: dict[str, str]) -> None:
     answer = engine.client.get("/forecasts", params=query, headers=auth("admin"))
     assert answer.status_code in (200, 422), (query, answer.text)
+
+
+def test_quota_and_attainment_from_the_won_amount_standard(running: Engine) -> None:
+    """A per-rep quota of 2000 EUR a quarter; the rep wins 500 this quarter."""
+    ensure_default_pipeline(running.container.app)
+    standard = {"metric": "won_amount", "currency": "EUR", "target": "2000"}
+    standard |= {"scope": "everyone", "period_kind": "quarter"}
+    answer = running.client.post(
+        "/standards",
+        json=standard | {"effective_from": "2020-01-01"},
+        headers=auth("manager"),
+    )
+    assert answer.status_code == 201, answer.text
+    account = post(running, "/accounts", {"name": "Acme"})
+    deal = post(
+        running,
+        "/opportunities",
+        {"account_id": account["id"], "currency": "EUR", "owner_id": str(REP_ID)}
+        | {"name": "A", "amount": "500", "expected_close_date": "2031-01-01"},
+    )
+    won = post(running, f"/opportunities/{deal['id']}/win", {})
+    quarter = of_kind("quarter", datetime.now(UTC).date())
+
+    page = read(running, period=quarter.label, min_position=won["position"])
+
+    [row] = [r for r in page["rows"] if r["group"] == str(REP_ID)]
+    assert (row["closed_won"], row["quota"]) == ("500", "2000")
+    assert float(row["attainment_pct"]) == 25
+    # both reps have the quota: 4000 in all
+    assert (page["totals"][0]["quota"], float(page["totals"][0]["attainment_pct"])) == (
+        "4000",
+        12.5,
+    )
+    by_pipeline = read(running, period=quarter.label, group_by="pipeline")
+    assert by_pipeline["rows"][0]["quota"] is None
