@@ -86,7 +86,7 @@ def require_manager(ctx: Context) -> None:
         )
 
 
-def _subject(app: SalesApplication, scope: str, subject: str | None) -> str | None:
+def scope_subject(app: SalesApplication, scope: str, subject: str | None) -> str | None:
     """The subject as stored: a rep or team id in canonical form."""
     if scope not in ("rep", "team") or subject is None:
         return subject
@@ -103,7 +103,7 @@ def _subject(app: SalesApplication, scope: str, subject: str | None) -> str | No
 
 def set_standard(app: SalesApplication, cmd: SetStandard, ctx: Context) -> Outcome:
     require_manager(ctx)
-    fields = cmd.definition() | {"subject": _subject(app, cmd.scope, cmd.subject)}
+    fields = cmd.definition() | {"subject": scope_subject(app, cmd.scope, cmd.subject)}
     standard_id, found = chosen_or_new(app, cmd.id)
     if found is not None:
         return repeat_of_creation(app, found, Standard, fields)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
+from projections.actions import CorrectiveActions
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
 from projections.control import Control
@@ -21,7 +22,7 @@ from projections.view import View
 logger = logging.getLogger(__name__)
 
 VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
-VIEWS += (Forecast, Control)
+VIEWS += (Forecast, Control, CorrectiveActions)
 
 
 class UnknownView(LookupError):

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
+from domain.periods import Period
 from domain.standard import lower_is_better
 from projections.control_measures import MEASURES, Key, Tally, measure
 from projections.forecast_query import money
-from projections.periods import Period
 from projections.view import Cursor, Tables
 
 SPECIFIC = ("rep", "team", "territory", "everyone")

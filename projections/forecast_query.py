@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from projections.periods import Period
+from domain.periods import Period
 from projections.view import Cursor, Tables
 
 NOW = "{alias}.valid_to IS NULL"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.periods import Period
 from projections.control_query import active_reps, targets
-from projections.periods import Period
 from projections.view import Cursor, Tables
 
 ALL = "*"  # the group of the totals

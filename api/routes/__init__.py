@@ -10,6 +10,7 @@ from api.routes import (
     activities,
     agenda,
     contacts,
+    corrective_actions,
     forecasts,
     health,
     history,
@@ -55,3 +56,4 @@ api_router.include_router(agenda.router)
 api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)
 api_router.include_router(reports.router)
+api_router.include_router(corrective_actions.router)

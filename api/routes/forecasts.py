@@ -19,11 +19,11 @@ from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.forecasts import FiguresOut, ForecastOut, GroupBy, Method, PeriodOut
 from commands.base import Caller
+from domain.periods import parse
 from projections.agenda import utc
 from projections.control import Control
 from projections.forecast import Forecast
 from projections.forecast_query import forecast, totals
-from projections.periods import parse
 from projections.quota import ALL, quotas
 
 router = APIRouter(tags=["forecasts"])

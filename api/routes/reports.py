@@ -25,13 +25,16 @@ from api.schemas.reports import (
     ControlReportOut,
     LineOut,
     ThresholdsOut,
+    beside,
     sorted_lines,
     to_csv,
 )
+from domain.periods import parse
 from infra.bootstrap import Container
+from projections.actions import CorrectiveActions
+from projections.actions_query import actions
 from projections.control import Control
 from projections.control_query import Thresholds, control_report
-from projections.periods import parse
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 VIEW = Control.name
@@ -80,9 +83,11 @@ def build(container: Container, query: ControlQuery) -> ControlReportOut:
     thresholds = query.thresholds()
     fy = query.fiscal_year_start or container.settings.fiscal_year_start
     period = parse(query.period, fy)
-    wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    for view in (VIEW, CorrectiveActions.name):
+        wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)
+    labels = [period.previous(n).label for n in range(query.trend, 0, -1)]
     with store.transaction() as cursor:
         lines = control_report(
             cursor,
@@ -93,6 +98,8 @@ def build(container: Container, query: ControlQuery) -> ControlReportOut:
             trend=query.trend,
             thresholds=thresholds,
         )
+        names = store.names(CorrectiveActions)
+        found = actions(cursor, names, query.scope, [*labels, period.label])
     return ControlReportOut(
         period=PeriodOut.of(period),
         scope=query.scope,
@@ -101,7 +108,10 @@ def build(container: Container, query: ControlQuery) -> ControlReportOut:
             below_pct=thresholds.below,
             far_below_pct=thresholds.far_below,
         ),
-        lines=sorted_lines([LineOut.of(line) for line in lines], query.sort),
+        lines=sorted_lines(
+            [LineOut.of(line, beside(line, found, thresholds)) for line in lines],
+            query.sort,
+        ),
         position=position,
     )
 
@@ -120,7 +130,9 @@ def control(
     metric with a standard in force for the period: standard, actual,
     variance (absolute and %), status (`above`, `on_track`, `below`,
     `far_below`, `no_data`; thresholds in % of the standard), and standard
-    and actual in the `trend` periods before. `format=csv` exports it."""
+    and actual in the `trend` periods before; beside each, the corrective
+    actions against it (for this period or a trend period) and whether the
+    metric recovered after. `format=csv` exports it."""
     report = build(container, query)
     if query.format == "csv":
         name = f"control-{report.period.label}-{report.scope}.csv"

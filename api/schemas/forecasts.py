@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import examples
+from domain.periods import Period
 from projections.forecast_query import Figures
-from projections.periods import Period
 
 GroupBy = Literal["rep", "team", "territory", "pipeline"]
 Method = Literal["configured"]

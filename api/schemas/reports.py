@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from api.schemas.common import examples
 from api.schemas.forecasts import PeriodOut
-from projections.control_query import Line
+from projections.actions_query import Action, recovered
+from projections.control_measures import Key
+from projections.control_query import Line, Thresholds
 
 Status = Literal["above", "on_track", "below", "far_below", "no_data"]
 SEVERITY = {"far_below": 0, "below": 1, "on_track": 2, "above": 3, "no_data": 4}
@@ -22,6 +26,31 @@ class TrendOut(BaseModel):
     period: str
     standard: Decimal | None = Field(description="null: no standard then")
     actual: Decimal | None
+
+
+class ActionOut(BaseModel):
+    """A corrective action against this member and metric."""
+
+    id: UUID
+    period: str = Field(description="the period whose variance it addresses")
+    owner_id: UUID
+    kind: str
+    due_date: dt.date
+    note: str | None
+    status: Literal["open", "closed"]
+    outcome: str | None
+    closed_on: dt.date | None
+    recovered: bool | None = Field(
+        description="on track or above in a later period of the report; "
+        "null: no later period in it yet"
+    )
+
+    @classmethod
+    def of(cls, action: Action, recovered: bool | None) -> ActionOut:
+        fields = {k: v for k, v in vars(action).items() if k != "action_id"}
+        return cls.model_validate(
+            fields | {"id": action.action_id, "recovered": recovered}
+        )
 
 
 class LineOut(BaseModel):
@@ -36,9 +65,12 @@ class LineOut(BaseModel):
     variance_pct: Decimal | None = Field(description="variance / standard x 100")
     status: Status
     trend: list[TrendOut] = Field(description="the periods before, oldest first")
+    actions: list[ActionOut] = Field(
+        description="corrective actions against it, this period or the trend's"
+    )
 
     @classmethod
-    def of(cls, line: Line) -> LineOut:
+    def of(cls, line: Line, actions: list[ActionOut]) -> LineOut:
         metric, kind, currency = line.key
         return cls(
             member=line.member,
@@ -59,7 +91,18 @@ class LineOut(BaseModel):
                 )
                 for label, cell in line.trend
             ],
+            actions=actions,
         )
+
+
+Found = dict[tuple[str, Key], list[Action]]
+
+
+def beside(line: Line, found: Found, thresholds: Thresholds) -> list[ActionOut]:
+    return [
+        ActionOut.of(a, recovered(line, a.period, thresholds))
+        for a in found.get((line.member, line.key), [])
+    ]
 
 
 class ThresholdsOut(BaseModel):
@@ -80,6 +123,20 @@ EXAMPLE_LINE: dict[str, Any] = {
     "variance_pct": "-10",
     "status": "on_track",
     "trend": [{"period": "2026-10", "standard": "10", "actual": "9"}],
+    "actions": [
+        {
+            "id": "0a0a0a0a-0000-4000-8000-0000000000c1",
+            "period": "2026-10",
+            "owner_id": "0a0a0a0a-0000-4000-8000-000000000009",
+            "kind": "coaching",
+            "due_date": "2026-11-15",
+            "note": "ride-alongs on two call days",
+            "status": "closed",
+            "outcome": "two coaching sessions held",
+            "closed_on": "2026-11-14",
+            "recovered": True,
+        }
+    ],
 }
 
 
@@ -142,11 +199,13 @@ COLUMNS = [
     "variance",
     "variance_pct",
     "status",
+    "open_actions",
 ]
 
 
 def to_csv(report: ControlReportOut) -> str:
-    """One row per line; then, per trend period, its standard and actual."""
+    """One row per line (``open_actions``: how many are open against it);
+    then, per trend period, its standard and actual."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     labels = [t.period for t in report.lines[0].trend] if report.lines else []
@@ -154,6 +213,7 @@ def to_csv(report: ControlReportOut) -> str:
     writer.writerow([*COLUMNS, *trend])
     for line in report.lines:
         values = line.model_dump(mode="json")
+        values["open_actions"] = sum(a.status == "open" for a in line.actions)
         cells = [values[c] for c in COLUMNS]
         cells += [v for t in line.trend for v in (t.standard, t.actual)]
         writer.writerow(["" if c is None else c for c in cells])

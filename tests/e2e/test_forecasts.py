@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from api.routes import forecasts
 from commands.pipelines import ensure_default_pipeline
-from projections.periods import of_kind
+from domain.periods import of_kind
 from tests.e2e.conftest import REP_ID, Engine, auth, post
 from tests.strategies import json_values
 

@@ -185,7 +185,8 @@ class TestStandardsAndTheControlReport:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
-    body=bodies(*CALLS, "subject", "currency", "effective_from", "id"),
+    body=bodies(*CALLS, "subject", "currency", "effective_from", "id")
+    | bodies("member", "period", "owner_id", "kind", "due_date", "metric"),
     query=st.dictionaries(
         st.sampled_from(
             [
@@ -206,7 +207,92 @@ class TestStandardsAndTheControlReport:
 def test_no_input_is_answered_with_a_5xx(
     engine: Engine, body: Any, query: dict[str, str]
 ) -> None:
-    posted = engine.client.post("/standards", json=body, headers=auth("admin"))
-    assert posted.status_code < 500, posted.text
+    for path in ("/standards", "/corrective-actions"):
+        posted = engine.client.post(path, json=body, headers=auth("admin"))
+        assert posted.status_code < 500, posted.text
     answer = engine.client.get("/reports/control", params=query, headers=auth("admin"))
     assert answer.status_code in (200, 422), (query, answer.text)
+
+
+class TestCorrectiveActions:
+    def test_an_action_shows_beside_its_variance(self, running: Engine) -> None:
+        write(running, "/standards", CALLS | {"effective_from": "2026-01-01"})
+        calls(running, "2026-06-03T10:00:00Z", "2026-07-01T10:00:00Z")
+        action = write(
+            running,
+            "/corrective-actions",
+            {
+                "scope": "rep",
+                "member": str(OTHER_REP_ID),
+                "metric": "activities_completed",
+            }
+            | {"activity_kind": "call", "period": "2026-06", "kind": "coaching"}
+            | {"owner_id": str(REP_ID), "due_date": "2026-07-15"},
+        )
+        assert (action["status"], action["version"]) == ("open", 1)
+        moved = running.client.patch(
+            f"/corrective-actions/{action['id']}",
+            json={"due_date": "2026-07-31"},
+            headers={**auth("manager"), "If-Match": "1"},
+        )
+        assert moved.json()["due_date"] == "2026-07-31"
+        closed = write(
+            running,
+            f"/corrective-actions/{action['id']}/close",
+            {"outcome": "two coaching sessions", "closed_on": "2026-07-20"},
+            "admin",
+        )
+
+        july = report(
+            running, period="2026-07", trend=1, min_position=closed["position"]
+        )
+
+        bob = next(x for x in july["lines"] if x["member"] == str(OTHER_REP_ID))
+        [beside] = bob["actions"]
+        assert (beside["id"], beside["status"], beside["outcome"]) == (
+            action["id"],
+            "closed",
+            "two coaching sessions",
+        )
+        assert beside["recovered"] is False  # Bob made no calls in July either
+        ann = next(x for x in july["lines"] if x["member"] == str(REP_ID))
+        assert ann["actions"] == []
+        june = report(running, period="2026-06", trend=0)
+        bob = next(x for x in june["lines"] if x["member"] == str(OTHER_REP_ID))
+        assert bob["actions"][0]["recovered"] is None  # no later period shown
+        read = running.client.get(
+            f"/corrective-actions/{action['id']}", headers=auth("auditor")
+        )
+        assert read.json()["closed_on"] == "2026-07-20"
+
+    def test_who_may_and_what_is_refused(self, reps: Engine) -> None:
+        body = {"scope": "rep", "member": str(REP_ID), "metric": "deals_won"}
+        body |= {"period": "2026-06", "kind": "coaching", "owner_id": str(REP_ID)}
+        body |= {"due_date": "2026-07-15"}
+        one = f"/corrective-actions/{uuid4()}"
+        for method, path, payload in [
+            ("POST", "/corrective-actions", body),
+            ("PATCH", one, {"due_date": "2026-07-20"}),
+            ("POST", f"{one}/close", {"outcome": "x"}),
+            ("GET", one, None),
+        ]:
+            assert reps.client.request(method, path, json=payload).status_code == 401
+            roles = ("rep", "service") + (("analyst",) if method != "GET" else ())
+            for role in roles:
+                answer = reps.client.request(
+                    method, path, json=payload, headers=auth(role)
+                )
+                assert answer.status_code == 403, (method, path, role)
+        for bad in (
+            {"period": "June"},
+            {"kind": "punishment"},
+            {"member": str(uuid4())},
+            {"owner_id": str(uuid4())},
+            {"due_date": "soon"},
+        ):
+            answer = reps.client.post(
+                "/corrective-actions", json=body | bad, headers=auth("manager")
+            )
+            assert answer.status_code == 422, bad
+        assert reps.client.get(one, headers=auth("manager")).status_code == 404
+        assert reps.head() == 2

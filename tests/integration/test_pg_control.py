@@ -32,3 +32,9 @@ def world(postgres_url: str) -> Iterator[on_sqlite.World]:
 
 class TestPgControlReport(on_sqlite.TestControlReport):
     """Every test of the SQLite class, on PostgreSQL."""
+
+
+class TestPgCorrectiveActionsBesideTheVariance(
+    on_sqlite.TestCorrectiveActionsBesideTheVariance
+):
+    """The actions beside the variance, on PostgreSQL."""

@@ -12,12 +12,20 @@ from typing import Any
 from unittest import mock
 from uuid import UUID
 
-from commands import accounts, activities, opportunities, pipelines, reps, standards
+from commands import (
+    accounts,
+    activities,
+    corrective_actions,
+    opportunities,
+    pipelines,
+    reps,
+    standards,
+)
 from commands.application import SalesApplication
+from domain.periods import parse
 from infra.view_store import ViewStore
 from projections.forecast import Forecast
 from projections.forecast_query import Figures, forecast
-from projections.periods import parse
 from projections.runner import Runner
 from tests.unit.helpers import registered_rep, run
 
@@ -53,6 +61,10 @@ HANDLERS: dict[type[Any], Any] = {
     activities.CancelActivity: activities.cancel_activity,
     standards.SetStandard: standards.set_standard,
     standards.ReviseStandard: standards.revise_standard,
+    corrective_actions.OpenCorrectiveAction: corrective_actions.open_corrective_action,
+    corrective_actions.CloseCorrectiveAction: (
+        corrective_actions.close_corrective_action
+    ),
 }
 
 

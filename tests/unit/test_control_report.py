@@ -22,11 +22,13 @@ from uuid import UUID
 
 import pytest
 
-from commands import activities, opportunities, reps, standards
+from commands import activities, corrective_actions, opportunities, reps, standards
+from domain.periods import parse
 from infra.view_store import SQLiteViewStore
+from projections.actions import CorrectiveActions
+from projections.actions_query import actions, recovered
 from projections.control import Control
 from projections.control_query import Line, Thresholds, control_report
-from projections.periods import parse
 from projections.runner import Runner
 from tests.unit.forecast_world import History, at, day
 from tests.unit.helpers import memory_app
@@ -40,7 +42,11 @@ class World(History):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.control = Runner(Control(), self.store, self.app)
+        self.actions = Runner(CorrectiveActions(), self.store, self.app)
         self.acct = self.account("2026-01-01", "Acme", None)
+
+    def id_of(self, name: str) -> UUID:
+        return next(k for k, v in self.names.items() if v == name)
 
     def member(self, name: str, territory: str) -> UUID:
         rep_id = self.do(
@@ -128,6 +134,14 @@ class World(History):
                 **kw,
             )
         return {(line.member_name, line.key[0]): flat(line) for line in lines}
+
+
+def act(w: World, member: UUID, metric: str, period: str, **more: Any) -> UUID:
+    body = {"scope": "rep", "member": str(member), "metric": metric}
+    body |= {"period": period, "owner_id": str(member), "kind": "coaching"}
+    body |= {"due_date": "2026-12-15"}
+    command = corrective_actions.OpenCorrectiveAction.model_validate(body | more)
+    return w.do("2026-11-20", command)
 
 
 def flat(line: Line) -> tuple[Any, ...]:
@@ -443,3 +457,55 @@ class TestControlReport:
         september = world.report("rep", "2026-09", trend=0)
         assert ("Ann", "deals_won") not in september  # S3 from 1 October
         assert september[("Ann", "activities_completed")][:2] == (D(10), D(0))
+
+
+class TestCorrectiveActionsBesideTheVariance:
+    def test_actions_show_with_their_line_and_whether_it_recovered(
+        self, world: World
+    ) -> None:
+        """Cy made no calls in October (far below) and 12 in November (above):
+        recovered. Ann won nothing in October, 2 of 3 in November (far below):
+        not. Bob's November calls: nothing after it yet."""
+        ann, bob, cy = (world.id_of(name) for name in ("Ann", "Bob", "Cy"))
+        kind = {"activity_kind": "call"}
+        act(world, cy, "activities_completed", "2026-10", **kind)
+        october = act(world, ann, "deals_won", "2026-10")
+        act(world, bob, "activities_completed", "2026-11", **kind)
+        act(world, bob, "activities_completed", "2026-09", **kind)  # too early
+        world.do(
+            "2026-11-25",
+            corrective_actions.CloseCorrectiveAction(
+                action_id=october,
+                outcome="pipeline review",
+                closed_on=day("2026-11-25"),
+            ),
+        )
+        world.control.catch_up()
+        world.actions.catch_up()
+        with world.store.transaction() as cursor:
+            lines = control_report(
+                cursor,
+                world.store.names(Control),
+                period=parse("2026-11"),
+                scope="rep",
+                until=at("2026-12-05"),
+                trend=1,
+            )
+            found = actions(
+                cursor,
+                world.store.names(CorrectiveActions),
+                "rep",
+                ["2026-10", "2026-11"],
+            )
+        beside = {
+            (line.member_name, line.key[0]): [
+                (a.period, a.status, a.outcome, recovered(line, a.period, Thresholds()))
+                for a in found.get((line.member, line.key), [])
+            ]
+            for line in lines
+        }
+        assert {k: v for k, v in beside.items() if v} == {
+            ("Cy", "activities_completed"): [("2026-10", "open", None, True)],
+            ("Ann", "deals_won"): [("2026-10", "closed", "pipeline review", False)],
+            ("Bob", "activities_completed"): [("2026-11", "open", None, None)],
+        }
