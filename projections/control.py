@@ -21,9 +21,9 @@ from domain.activity import Activity
 from domain.opportunity import Opportunity
 from domain.rep import Rep, Team
 from domain.standard import Standard
+from projections import control_tallies as tally
 from projections.agenda import utc
 from projections.events import event_class
-from projections.forecast import moment
 from projections.view import Step, View, handles
 
 
@@ -42,15 +42,17 @@ class Control(View):
             "activity_id UUID PRIMARY KEY, owner_id UUID, kind TEXT NOT NULL,"
             " purpose TEXT NOT NULL, planned BOOLEAN NOT NULL,"
             " follow_up BOOLEAN NOT NULL, status TEXT NOT NULL,"
-            " due_day TIMESTAMPTZ, due_before TIMESTAMPTZ, completed_at TIMESTAMPTZ,"
+            " due_day TIMESTAMPTZ, due_before TIMESTAMPTZ, due_month DATE,"
+            " completed_at TIMESTAMPTZ,"
             " duration_minutes INTEGER"
         ),
         "deals": (
             "opportunity_id UUID PRIMARY KEY, owner_id UUID, opened_by UUID,"
-            " opened_at TIMESTAMPTZ NOT NULL, opened_amount NUMERIC NOT NULL,"
+            " opened_at TIMESTAMPTZ NOT NULL, opened_epoch BIGINT NOT NULL,"
+            " opened_amount NUMERIC NOT NULL,"
             " currency TEXT NOT NULL, probability INTEGER NOT NULL,"
             " status TEXT NOT NULL, closed_by UUID, closed_at TIMESTAMPTZ,"
-            " won_amount NUMERIC, cycle_seconds BIGINT"
+            " closed_month DATE, won_amount NUMERIC, cycle_seconds BIGINT"
         ),
         "advances": (
             "position BIGINT PRIMARY KEY, opportunity_id UUID NOT NULL,"
@@ -61,6 +63,11 @@ class Control(View):
             " territory TEXT, active BOOLEAN NOT NULL"
         ),
         "teams": "team_id UUID PRIMARY KEY, name TEXT NOT NULL",
+        "tallies": (
+            "metric TEXT NOT NULL, detail TEXT NOT NULL, month DATE NOT NULL,"
+            " rep_id UUID NOT NULL, numerator NUMERIC NOT NULL,"
+            " denominator NUMERIC NOT NULL, PRIMARY KEY (metric, detail, month, rep_id)"
+        ),
         "standards": (
             "standard_id UUID PRIMARY KEY, metric TEXT NOT NULL, activity_kind TEXT,"
             " currency TEXT, scope TEXT NOT NULL, subject TEXT,"
@@ -82,21 +89,29 @@ class Control(View):
     @handles(event_class(Activity, "Planned"), Activity.Logged)
     def activity_created(self, step: Step, event: Any) -> None:
         logged = isinstance(event, Activity.Logged)
+        day, before = due(None if logged else utc(event.scheduled_at))
+        follow_up = getattr(event, "follows_id", None) is not None
         step.execute(
             "INSERT INTO {activities} (activity_id, owner_id, kind, purpose,"
-            " planned, follow_up, status, due_day, due_before)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 'planned', %s, %s)"
+            " planned, follow_up, status, due_day, due_before, due_month)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 'planned', %s, %s, %s)"
             " ON CONFLICT (activity_id) DO NOTHING",
             event.originator_id,
             event.owner_id,
             event.kind,
             event.purpose,
             not logged,
-            getattr(event, "follows_id", None) is not None,
-            *due(None if logged else utc(event.scheduled_at)),
+            follow_up,
+            day,
+            before,
+            None if day is None else tally.month(day),
         )
         if logged:
             self.activity_completed(step, event)
+        elif day is not None:
+            tally.add(step, event.owner_id, day, "planned_on_time_share", 0, 1)
+            if follow_up:
+                tally.add(step, event.owner_id, day, "follow_ups_on_time_share", 0, 1)
 
     @handles(Activity.Completed)
     def activity_completed(self, step: Step, event: Any) -> None:
@@ -107,9 +122,11 @@ class Control(View):
             event.duration_minutes,
             event.originator_id,
         )
+        tally.completed_from_row(step, event)
 
     @handles(event_class(Activity, "Cancelled"))
     def activity_cancelled(self, step: Step, event: Any) -> None:
+        tally.on_time(step, event, 0, -1, "status = 'planned'")
         step.execute(
             "UPDATE {activities} SET status = 'cancelled' WHERE activity_id = %s",
             event.originator_id,
@@ -128,17 +145,21 @@ class Control(View):
     def deal_opened(self, step: Step, event: Any) -> None:
         step.execute(
             "INSERT INTO {deals} (opportunity_id, owner_id, opened_by, opened_at,"
-            " opened_amount, currency, probability, status)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, 'open')"
+            " opened_epoch, opened_amount, currency, probability, status)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open')"
             " ON CONFLICT (opportunity_id) DO NOTHING",
             event.originator_id,
             event.owner_id,
             event.owner_id,
             utc(event.timestamp),
+            int(event.timestamp.timestamp()),
             event.amount,
             event.currency,
             event.probability,
         )
+        at, owner = event.timestamp, event.owner_id
+        tally.add(step, owner, at, "new_opportunities", 1)
+        tally.add(step, owner, at, "pipeline_created", event.amount, 0, event.currency)
 
     @handles(event_class(Opportunity, "OwnerChanged"))
     def deal_owner(self, step: Step, event: Any) -> None:
@@ -150,19 +171,24 @@ class Control(View):
 
     @handles(event_class(Opportunity, "StageChanged"))
     def deal_moved(self, step: Step, event: Any) -> None:
-        row = step.one(
-            "SELECT probability, owner_id FROM {deals} WHERE opportunity_id = %s",
+        """An advance if the new probability is higher (decided in SQL)."""
+        tally.add_selected(
+            step,
+            "SELECT 'stage_advances', '', %s, owner_id, 1, 0 FROM {deals}"
+            " WHERE opportunity_id = %s AND probability < %s AND owner_id IS NOT NULL",
+            tally.month(event.timestamp),
             event.originator_id,
+            event.probability,
         )
-        if row is not None and event.probability > int(row[0]):
-            step.execute(
-                "INSERT INTO {advances} VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (position) DO NOTHING",
-                step.position,
-                event.originator_id,
-                row[1],
-                utc(event.timestamp),
-            )
+        step.execute(
+            "INSERT INTO {advances} SELECT %s, opportunity_id, owner_id, %s"
+            " FROM {deals} WHERE opportunity_id = %s AND probability < %s"
+            " ON CONFLICT (position) DO NOTHING",
+            step.position,
+            utc(event.timestamp),
+            event.originator_id,
+            event.probability,
+        )
         self._probability(step, event.originator_id, event.probability)
 
     def _probability(self, step: Step, deal: Any, probability: int) -> None:
@@ -175,28 +201,27 @@ class Control(View):
     @handles(event_class(Opportunity, "Won"), event_class(Opportunity, "Lost"))
     def deal_closed(self, step: Step, event: Any) -> None:
         won = type(event).__name__ == "Won"
-        row = step.one(
-            "SELECT opened_at FROM {deals} WHERE opportunity_id = %s",
-            event.originator_id,
-        )
         at = utc(event.timestamp)
-        cycle = int((at - moment(row[0])).total_seconds()) if row else None
         step.execute(
             "UPDATE {deals} SET status = %s, closed_by = owner_id, closed_at = %s,"
-            " won_amount = %s, cycle_seconds = %s, probability = %s"
-            " WHERE opportunity_id = %s",
+            " closed_month = %s, won_amount = %s, cycle_seconds = %s - opened_epoch,"
+            " probability = %s WHERE opportunity_id = %s",
             "won" if won else "lost",
             at,
+            tally.month(at),
             event.amount if won else None,
-            cycle if won else None,
+            int(at.timestamp()) if won else None,
             100 if won else 0,
             event.originator_id,
         )
+        tally.deal_closed(step, event.originator_id, 1)
 
     @handles(event_class(Opportunity, "Reopened"))
     def deal_reopened(self, step: Step, event: Any) -> None:
+        tally.deal_closed(step, event.originator_id, -1)
         step.execute(
             "UPDATE {deals} SET status = 'open', closed_by = NULL, closed_at = NULL,"
+            " closed_month = NULL,"
             " won_amount = NULL, cycle_seconds = NULL WHERE opportunity_id = %s",
             event.originator_id,
         )

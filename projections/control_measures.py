@@ -1,5 +1,7 @@
 """Measuring a metric per rep over consecutive periods, from the control
-view's facts (``control.Control``), in one query per metric.
+view's monthly tallies (``control_tallies``), in one query per metric; the
+facts (``control.Control``) answer what the tallies cannot: an on-time share
+of the month still running.
 
 What must hold:
 - Each metric is a numerator and, for rates and averages, a denominator per
@@ -147,7 +149,60 @@ def measure(
     windows: Sequence[tuple[datetime, datetime]],
     until: datetime,
 ) -> dict[tuple[str, int], Tally]:
-    """Per (rep id, index of the window): the metric's tally."""
+    """Per (rep id, index of the window): the metric's tally, summed from the
+    monthly tallies; an on-time share's window that ``until`` falls in is
+    measured from the facts (only what was due by then), and later ones
+    have nothing due yet."""
+    found = tallied(cursor, tables, key, windows)
+    if not MEASURES[key[0]].until:
+        return found
+    for index, (start, end) in enumerate(windows):
+        if end <= until:
+            continue
+        found = {k: v for k, v in found.items() if k[1] != index}
+        if start < until:
+            found |= from_facts(cursor, tables, key, [(start, end)], until, index)
+    return found
+
+
+def tallied(
+    cursor: Cursor,
+    tables: Tables,
+    key: Key,
+    windows: Sequence[tuple[datetime, datetime]],
+) -> dict[tuple[str, int], Tally]:
+    metric, kind, currency = key
+    bucket = " ".join(f"WHEN month < %s THEN {i}" for i in range(len(windows)))
+    cursor.execute(
+        tables.sql(
+            f"SELECT rep_id, CASE {bucket} END, SUM(numerator), SUM(denominator)"
+            " FROM {tallies} WHERE metric = %s AND detail = %s AND month >= %s"
+            " AND month < %s GROUP BY rep_id, 2"
+        ),
+        [end.date() for _, end in windows]
+        + [metric, kind or currency or "", windows[0][0].date(), windows[-1][1].date()],
+    )
+    return _tallies(cursor.fetchall())
+
+
+def _tallies(
+    rows: list[tuple[Any, ...]], offset: int = 0
+) -> dict[tuple[str, int], Tally]:
+    return {
+        (str(who), int(index) + offset): Tally(_number(num), _number(den))
+        for who, index, num, den in rows
+    }
+
+
+def from_facts(
+    cursor: Cursor,
+    tables: Tables,
+    key: Key,
+    windows: Sequence[tuple[datetime, datetime]],
+    until: datetime,
+    offset: int = 0,
+) -> dict[tuple[str, int], Tally]:
+    """The same from the activities and deals themselves (``MEASURES``)."""
     metric, kind, currency = key
     m = MEASURES[metric]
     when = m.time
@@ -165,7 +220,4 @@ def measure(
     params += [windows[0][0], windows[-1][1]]
     params += [p for p in (kind, currency) if p]
     cursor.execute(tables.sql(sql), params)
-    return {
-        (str(who), int(index)): Tally(_number(num), _number(den))
-        for who, index, num, den in cursor.fetchall()
-    }
+    return _tallies(cursor.fetchall(), offset)

@@ -97,6 +97,22 @@ CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
 DEAL_EVENTS = tuple(event_class(Opportunity, name) for name in CHANGES)
 
 
+def _next(column: str, changes: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The next state's ``column``, selected from the state the event ends:
+    the SQL expression, and its parameters."""
+    if column in changes:
+        return "%s", [changes[column]]
+    if column == "seq":
+        return "seq + 1", []
+    if column == "valid_from":
+        return "valid_to", []  # the moment the previous state ended
+    if column == "forecast_date":
+        closed, closed_values = _next("closed_on", changes)
+        expected, expected_values = _next("expected_close_date", changes)
+        return f"COALESCE({closed}, {expected})", closed_values + expected_values
+    return column, []
+
+
 def moment(value: Any) -> datetime:
     """A stored time as a datetime (SQLite gives ISO text)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -124,44 +140,55 @@ class Forecast(View):
         ),
     }
     indexes: ClassVar[dict[str, str]] = {
-        "current": "{deal_intervals} (valid_to, forecast_date)",
+        "current": "{deal_intervals} (forecast_date) WHERE valid_to IS NULL",
         "as_of": "{deal_intervals} (forecast_date, valid_from)",
         "attribute_now": "{attributes} (subject_id, attribute, valid_to)",
     }
 
     @handles(*DEAL_EVENTS)
     def deal_changed(self, step: Step, event: Any) -> None:
-        key = ("forecast", event.originator_id)
-        current = step.lookup(
-            key,
-            f"SELECT {', '.join(COLUMNS)} FROM {{deal_intervals}}"
+        """Writes only: the current state is closed and the next one copied
+        from it with the event's changes, in SQL (no read, no round trip)."""
+        changes = CHANGES[type(event).__name__](event)
+        if type(event).__name__ == "Opened":
+            self.deal_opened(step, event, changes)
+            return
+        at, deal = utc(event.timestamp), event.originator_id
+        step.execute(
+            "UPDATE {deal_intervals} SET to_position = %s, valid_to ="
+            " CASE WHEN valid_from > %s THEN valid_from ELSE %s END"
             " WHERE opportunity_id = %s AND valid_to IS NULL",
-            event.originator_id,
+            step.position,
+            at,
+            at,
+            deal,
         )
-        state = dict(zip(COLUMNS, current, strict=True)) if current else {"seq": -1}
-        at = utc(event.timestamp)
-        if current:
-            at = max(at, moment(state["valid_from"]))
-            step.execute(
-                "UPDATE {deal_intervals} SET valid_to = %s, to_position = %s"
-                " WHERE opportunity_id = %s AND seq = %s",
-                at,
-                step.position,
-                event.originator_id,
-                state["seq"],
-            )
-        state |= CHANGES[type(event).__name__](event)
-        state["seq"] += 1
-        state["forecast_date"] = state["closed_on"] or state["expected_close_date"]
-        state["opportunity_id"], state["valid_from"] = event.originator_id, at
-        row = tuple(state[c] for c in COLUMNS)
+        picked, params = [], []
+        for column in COLUMNS:
+            expression, values = _next(column, changes)
+            picked.append(expression)
+            params += values
         step.execute(
             f"INSERT INTO {{deal_intervals}} ({', '.join(COLUMNS)}, from_position)"
-            f" VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})",
-            *row,
+            f" SELECT {', '.join(picked)}, %s FROM {{deal_intervals}}"
+            " WHERE opportunity_id = %s AND to_position = %s",
+            *params,
+            step.position,
+            deal,
             step.position,
         )
-        step.remember(key, row)
+
+    def deal_opened(self, step: Step, event: Any, state: dict[str, Any]) -> None:
+        state = state | {"opportunity_id": event.originator_id, "seq": 0}
+        state |= {"forecast_date": state["expected_close_date"]}
+        state["valid_from"] = utc(event.timestamp)
+        step.execute(
+            f"INSERT INTO {{deal_intervals}} ({', '.join(COLUMNS)}, from_position)"
+            f" VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})"
+            " ON CONFLICT (opportunity_id, seq) DO NOTHING",
+            *[state[c] for c in COLUMNS],
+            step.position,
+        )
 
     @handles(event_class(Rep, "TeamChanged"))
     def team_changed(self, step: Step, event: Any) -> None:
@@ -177,33 +204,30 @@ class Forecast(View):
         self.attribute(step, event, "territory", event.new)
 
     def attribute(self, step: Step, event: Any, attribute: str, value: Any) -> None:
-        """A new interval of ``attribute`` of the event's record."""
-        subject = event.originator_id
-        current = step.one(
-            "SELECT seq, valid_from FROM {attributes} WHERE subject_id = %s"
-            " AND attribute = %s AND valid_to IS NULL",
+        """A new interval of ``attribute`` of the event's record (writes only:
+        the current one is closed, the next numbered after it, in SQL)."""
+        subject, at = event.originator_id, utc(event.timestamp)
+        step.execute(
+            "UPDATE {attributes} SET to_position = %s, valid_to ="
+            " CASE WHEN valid_from > %s THEN valid_from ELSE %s END"
+            " WHERE subject_id = %s AND attribute = %s AND valid_to IS NULL",
+            step.position,
+            at,
+            at,
             subject,
             attribute,
         )
-        at, seq = utc(event.timestamp), 0
-        if current:
-            at, seq = max(at, moment(current[1])), int(current[0]) + 1
-            step.execute(
-                "UPDATE {attributes} SET valid_to = %s, to_position = %s"
-                " WHERE subject_id = %s AND attribute = %s AND seq = %s",
-                at,
-                step.position,
-                subject,
-                attribute,
-                current[0],
-            )
         step.execute(
             "INSERT INTO {attributes} (subject_id, attribute, seq, value,"
-            " valid_from, from_position) VALUES (%s, %s, %s, %s, %s, %s)",
+            " valid_from, from_position) SELECT %s, %s, COALESCE(MAX(seq) + 1, 0),"
+            " %s, COALESCE(MAX(CASE WHEN to_position = %s THEN valid_to END), %s), %s"
+            " FROM {attributes} WHERE subject_id = %s AND attribute = %s",
             subject,
             attribute,
-            seq,
             None if value is None else str(value),
+            step.position,
             at,
             step.position,
+            subject,
+            attribute,
         )

@@ -38,3 +38,9 @@ class TestPgCorrectiveActionsBesideTheVariance(
     on_sqlite.TestCorrectiveActionsBesideTheVariance
 ):
     """The actions beside the variance, on PostgreSQL."""
+
+
+class TestPgOnTimeSharesOfAMonthStillRunning(
+    on_sqlite.TestOnTimeSharesOfAMonthStillRunning
+):
+    """The month still running, on PostgreSQL (facts, not tallies)."""

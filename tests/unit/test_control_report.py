@@ -122,7 +122,9 @@ class World(History):
         self.do(closed, command)
         return deal_id
 
-    def report(self, scope: str, period: str = "2026-11", **kw: Any) -> dict[Any, Any]:
+    def report(
+        self, scope: str, period: str = "2026-11", until: str = "2026-12-05", **kw: Any
+    ) -> dict[Any, Any]:
         self.control.catch_up()
         with self.store.transaction() as cursor:
             lines = control_report(
@@ -130,7 +132,7 @@ class World(History):
                 self.store.names(Control),
                 period=parse(period),
                 scope=scope,
-                until=at("2026-12-05"),
+                until=at(until),
                 **kw,
             )
         return {(line.member_name, line.key[0]): flat(line) for line in lines}
@@ -509,3 +511,18 @@ class TestCorrectiveActionsBesideTheVariance:
             ("Ann", "deals_won"): [("2026-10", "closed", "pipeline review", False)],
             ("Bob", "activities_completed"): [("2026-11", "open", None, None)],
         }
+
+
+class TestOnTimeSharesOfAMonthStillRunning:
+    def test_only_what_was_due_by_the_moment_asked_counts(self, world: World) -> None:
+        """On 15 Nov, Ann's follow-up (due that day) is not late yet: 3 of 4;
+        Cy's meeting is not due until the 28th: no data."""
+        got = world.report("rep", until="2026-11-15T12:00", trend=0)
+        assert got[("Ann", "planned_on_time_share")][:4] == (
+            D(80),
+            D(75),
+            D("-6.25"),
+            "on_track",
+        )
+        assert got[("Cy", "planned_on_time_share")][1] is None
+        assert got[("Ann", "follow_ups_on_time_share")][1] is None
