@@ -174,11 +174,18 @@ class Control(View):
         """An advance if the new probability is higher (decided in SQL)."""
         tally.add_selected(
             step,
-            "SELECT 'stage_advances', '', %s, owner_id, 1, 0 FROM {deals}"
-            " WHERE opportunity_id = %s AND probability < %s AND owner_id IS NOT NULL",
-            tally.month(event.timestamp),
-            event.originator_id,
-            event.probability,
+            [
+                (
+                    "SELECT 'stage_advances', '', %s, owner_id, 1, 0 FROM {deals}"
+                    " WHERE opportunity_id = %s AND probability < %s"
+                    " AND owner_id IS NOT NULL",
+                    [
+                        tally.month(event.timestamp),
+                        event.originator_id,
+                        event.probability,
+                    ],
+                )
+            ],
         )
         step.execute(
             "INSERT INTO {advances} SELECT %s, opportunity_id, owner_id, %s"

@@ -145,23 +145,56 @@ Key = tuple[str, str | None, str | None]  # metric, activity kind, currency
 def measure(
     cursor: Cursor,
     tables: Tables,
-    key: Key,
+    keys: Sequence[Key],
     windows: Sequence[tuple[datetime, datetime]],
     until: datetime,
-) -> dict[tuple[str, int], Tally]:
-    """Per (rep id, index of the window): the metric's tally, summed from the
-    monthly tallies; an on-time share's window that ``until`` falls in is
-    measured from the facts (only what was due by then), and later ones
-    have nothing due yet."""
-    found = tallied(cursor, tables, key, windows)
-    if not MEASURES[key[0]].until:
-        return found
-    for index, (start, end) in enumerate(windows):
-        if end <= until:
+) -> dict[Key, dict[tuple[str, int], Tally]]:
+    """Per key, per (rep id, index of the window): the metric's tally, summed
+    from the monthly tallies (one query for every key); an on-time share's
+    window that ``until`` falls in is measured from the facts (only what was
+    due by then), and later ones have nothing due yet."""
+    found = tallied_all(cursor, tables, keys, windows)
+    for key in keys:
+        if not MEASURES[key[0]].until:
             continue
-        found = {k: v for k, v in found.items() if k[1] != index}
-        if start < until:
-            found |= from_facts(cursor, tables, key, [(start, end)], until, index)
+        for index, (start, end) in enumerate(windows):
+            if end <= until:
+                continue
+            kept = {k: v for k, v in found[key].items() if k[1] != index}
+            if start < until:
+                kept |= from_facts(cursor, tables, key, [(start, end)], until, index)
+            found[key] = kept
+    return found
+
+
+def tallied_all(
+    cursor: Cursor,
+    tables: Tables,
+    keys: Sequence[Key],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> dict[Key, dict[tuple[str, int], Tally]]:
+    found: dict[Key, dict[tuple[str, int], Tally]] = {key: {} for key in keys}
+    if not keys:
+        return found
+    detail = {
+        (m, kind or currency or ""): (m, kind, currency) for m, kind, currency in keys
+    }
+    bucket = " ".join(f"WHEN month < %s THEN {i}" for i in range(len(windows)))
+    which = " OR ".join(["(metric = %s AND detail = %s)"] * len(detail))
+    cursor.execute(
+        tables.sql(
+            f"SELECT metric, detail, CAST(rep_id AS TEXT), CASE {bucket} END,"
+            " SUM(numerator),"
+            f" SUM(denominator) FROM {{tallies}} WHERE ({which}) AND month >= %s"
+            " AND month < %s GROUP BY metric, detail, rep_id, 4"
+        ),
+        [end.date() for _, end in windows]
+        + [part for pair in detail for part in pair]
+        + [windows[0][0].date(), windows[-1][1].date()],
+    )
+    for metric, kind, who, index, num, den in cursor.fetchall():
+        key = detail[(metric, kind)]
+        found[key][(str(who), int(index))] = Tally(_number(num), _number(den))
     return found
 
 
@@ -171,18 +204,8 @@ def tallied(
     key: Key,
     windows: Sequence[tuple[datetime, datetime]],
 ) -> dict[tuple[str, int], Tally]:
-    metric, kind, currency = key
-    bucket = " ".join(f"WHEN month < %s THEN {i}" for i in range(len(windows)))
-    cursor.execute(
-        tables.sql(
-            f"SELECT rep_id, CASE {bucket} END, SUM(numerator), SUM(denominator)"
-            " FROM {tallies} WHERE metric = %s AND detail = %s AND month >= %s"
-            " AND month < %s GROUP BY rep_id, 2"
-        ),
-        [end.date() for _, end in windows]
-        + [metric, kind or currency or "", windows[0][0].date(), windows[-1][1].date()],
-    )
-    return _tallies(cursor.fetchall())
+    """One key's ``tallied_all``."""
+    return tallied_all(cursor, tables, [key], windows)[key]
 
 
 def _tallies(

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from domain.periods import Period
 from domain.standard import lower_is_better
@@ -30,13 +31,11 @@ from projections.forecast_query import money
 from projections.view import Cursor, Tables
 
 SPECIFIC = ("rep", "team", "territory", "everyone")
-STANDARDS = (
+STANDARDS = (  # every revision of every standard of a period kind
     "SELECT s.standard_id, s.metric, s.activity_kind, s.currency, s.scope,"
-    " s.subject, t.target FROM {standards} s JOIN {targets} t"
+    " s.subject, t.effective_from, t.target FROM {standards} s JOIN {targets} t"
     " ON t.standard_id = s.standard_id WHERE s.period_kind = %s"
-    " AND t.effective_from = (SELECT MAX(u.effective_from) FROM {targets} u"
-    " WHERE u.standard_id = s.standard_id AND u.effective_from <= %s)"
-    " AND t.target IS NOT NULL ORDER BY t.effective_from, s.standard_id"
+    " ORDER BY s.standard_id, t.effective_from"
 )
 
 
@@ -68,6 +67,10 @@ class Rep:
     team_id: str | None
     team_name: str | None
     territory: str | None
+
+    def subject(self, scope: str) -> str | None:
+        """What a standard of ``scope`` names to apply to this rep."""
+        return {"rep": self.rep_id, "team": self.team_id}.get(scope, self.territory)
 
     def member(self, scope: str) -> tuple[str, str] | None:
         """(member id, member name) in ``scope``; None: not in any."""
@@ -116,7 +119,8 @@ def window(period: Period) -> tuple[datetime, datetime]:
 def active_reps(cursor: Cursor, tables: Tables) -> list[Rep]:
     cursor.execute(
         tables.sql(
-            "SELECT r.rep_id, r.name, r.team_id, t.name, r.territory FROM {reps} r"
+            "SELECT CAST(r.rep_id AS TEXT), r.name, CAST(r.team_id AS TEXT), t.name,"
+            " r.territory FROM {reps} r"
             " LEFT JOIN {teams} t ON t.team_id = r.team_id WHERE r.active = TRUE"
             " ORDER BY r.name, r.rep_id"
         )
@@ -128,20 +132,40 @@ def active_reps(cursor: Cursor, tables: Tables) -> list[Rep]:
 
 
 def targets(
-    cursor: Cursor, tables: Tables, period: Period, reps: list[Rep]
+    cursor: Cursor, tables: Tables, periods: list[Period], reps: list[Rep]
+) -> list[dict[Key, dict[str, Decimal]]]:
+    """Per period: per metric key, each rep's target in force for it (one
+    query: every revision of the standards of the periods' kind)."""
+    cursor.execute(tables.sql(STANDARDS), [periods[0].kind])
+    revisions: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+    standards: dict[Any, tuple[Any, ...]] = {}
+    for standard_id, *definition, effective_from, target in cursor.fetchall():
+        standards[standard_id] = tuple(definition)
+        revisions[standard_id].append((_date(effective_from), target))
+    return [_in_force(standards, revisions, p, reps) for p in periods]
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _in_force(
+    standards: dict[Any, tuple[Any, ...]],
+    revisions: dict[Any, list[tuple[Any, Any]]],
+    period: Period,
+    reps: list[Rep],
 ) -> dict[Key, dict[str, Decimal]]:
-    """Per metric key, each rep's target in force for ``period``."""
-    cursor.execute(tables.sql(STANDARDS), [period.kind, period.last])
     chosen: dict[tuple[Key, str], tuple[int, Decimal]] = {}
-    for _, metric, kind, currency, scope, subject, target in cursor.fetchall():
+    for standard_id, (metric, kind, currency, scope, subject) in standards.items():
+        target = None
+        for day, value in revisions[standard_id]:  # by date
+            if day <= period.last:
+                target = value
+        if target is None:
+            continue
         rank = SPECIFIC.index(scope)
         for rep in reps:
-            applies = {
-                "rep": rep.rep_id,
-                "team": rep.team_id,
-                "territory": rep.territory,
-            }.get(scope)
-            if scope != "everyone" and (applies is None or applies != subject):
+            if scope != "everyone" and rep.subject(scope) != subject:
                 continue
             at = ((metric, kind, currency), rep.rep_id)
             if at not in chosen or rank <= chosen[at][0]:
@@ -153,28 +177,34 @@ def targets(
 
 
 def cells(
-    reps: list[Rep],
-    scope: str,
+    members: dict[str, str],
     wanted: dict[Key, dict[str, Decimal]],
     tallies: dict[Key, dict[tuple[str, int], Tally]],
     index: int,
 ) -> dict[tuple[str, Key], Cell]:
-    """Per (member, key): the member's standard and actual in window ``index``."""
-    pooled: dict[tuple[str, Key], tuple[Tally, list[Decimal]]] = {}
-    for key, by_rep in wanted.items():
-        for rep in reps:
-            member = rep.member(scope)
-            if member is None or rep.rep_id not in by_rep:
-                continue
-            tally, standards = pooled.setdefault((member[0], key), (Tally(), []))
-            tally += tallies[key].get((rep.rep_id, index), Tally())
-            standards.append(by_rep[rep.rep_id])
+    """Per (member, key): the member's standard and actual in window
+    ``index``. ``members``: each rep's member (reps in none are left out)."""
     found: dict[tuple[str, Key], Cell] = {}
-    for (member_id, key), (tally, standards) in pooled.items():
-        total = sum(standards, Decimal(0))
-        if MEASURES[key[0]].denominator is not None:
-            total /= len(standards)
-        found[(member_id, key)] = Cell(total, tally.value(key[0]))
+    for key, by_rep in wanted.items():
+        counted = tallies.get(key, {})
+        pooled: dict[str, list[Any]] = {}
+        for rep_id, target in by_rep.items():
+            member = members.get(rep_id)
+            if member is None:
+                continue
+            acc = pooled.get(member)
+            if acc is None:
+                acc = pooled[member] = [Decimal(0), Decimal(0), Decimal(0), 0]
+            tally = counted.get((rep_id, index))
+            if tally is not None:
+                acc[0] += tally.numerator
+                acc[1] += tally.denominator
+            acc[2] += target
+            acc[3] += 1
+        averaged = MEASURES[key[0]].denominator is not None
+        for member, (num, den, total, count) in pooled.items():
+            standard = total / count if averaged else total
+            found[(member, key)] = Cell(standard, Tally(num, den).value(key[0]))
     return found
 
 
@@ -193,11 +223,12 @@ def control_report(
     moment asked about (the on-time shares count what was due by then)."""
     reps = active_reps(cursor, tables)
     periods = [period.previous(n) for n in range(trend, 0, -1)] + [period]
-    wanted = [targets(cursor, tables, p, reps) for p in periods]
+    wanted = targets(cursor, tables, periods, reps)
     keys = sorted({key for w in wanted for key in w}, key=str)
     windows = [window(p) for p in periods]
-    tallies = {k: measure(cursor, tables, k, windows, until) for k in keys}
-    grid = [cells(reps, scope, w, tallies, i) for i, w in enumerate(wanted)]
+    tallies = measure(cursor, tables, keys, windows, until)
+    members = {r.rep_id: m[0] for r in reps if (m := r.member(scope))}
+    grid = [cells(members, w, tallies, i) for i, w in enumerate(wanted)]
     names = {m[0]: m[1] for rep in reps if (m := rep.member(scope))}
     lines = []
     for (member, key), cell in grid[-1].items():

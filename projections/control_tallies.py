@@ -58,31 +58,39 @@ def add(
     )
 
 
-def add_selected(step: Step, select: str, *params: Any) -> None:
-    """Adds the rows ``select`` gives: metric, detail, month, rep, numerator,
-    denominator (it must have a ``WHERE``, and name no rep of NULL)."""
-    step.execute("INSERT INTO {tallies} AS t " + select + ADD, *params)
+def add_selected(step: Step, selects: list[tuple[str, list[Any]]]) -> None:
+    """Adds the rows the ``selects`` give (each: SQL and its parameters), in
+    one statement: metric, detail, month, rep, numerator, denominator. No two
+    may add to the same tally, and none may give a rep of NULL. (The outer
+    ``WHERE`` lets SQLite tell the ``ON CONFLICT`` from a join.)"""
+    union = " UNION ALL ".join(sql for sql, _ in selects)
+    params = [p for _, values in selects for p in values]
+    step.execute(
+        f"INSERT INTO {{tallies}} AS t SELECT * FROM ({union}) x WHERE 1 = 1" + ADD,
+        *params,
+    )
 
 
 def completed_from_row(step: Step, event: Any) -> None:
     """A completed activity counts, and its minutes, in all kinds and in its
     own (owner and kind from the facts); a planned one is on time if
     completed before its due moment."""
+    selects = []
     for detail in ("''", "kind"):
         for metric, numerator, denominator in (
             ("activities_completed", "1", "0"),
             ("avg_minutes_per_activity", "%s", "1"),
         ):
             params = [event.duration_minutes] if numerator == "%s" else []
-            add_selected(
-                step,
-                f"SELECT '{metric}', {detail}, %s, owner_id, {numerator},"
-                f" {denominator} FROM {{activities}}"
-                " WHERE activity_id = %s AND owner_id IS NOT NULL",
-                month(event.completed_at),
-                *params,
-                event.originator_id,
+            selects.append(
+                (
+                    f"SELECT '{metric}', {detail}, %s, owner_id, {numerator},"
+                    f" {denominator} FROM {{activities}} WHERE activity_id = %s"
+                    " AND owner_id IS NOT NULL",
+                    [month(event.completed_at), *params, event.originator_id],
+                )
             )
+    add_selected(step, selects)
     on_time(step, event, 1, 0, "due_before > %s", event.completed_at)
 
 
@@ -91,18 +99,21 @@ def on_time(
 ) -> None:
     """Adds to the on-time shares (follow-ups also to theirs) of a planned
     activity, on its due month, if ``when`` holds of its facts."""
-    for metric, only in (
-        ("planned_on_time_share", ""),
-        ("follow_ups_on_time_share", " AND follow_up = TRUE"),
-    ):
-        add_selected(
-            step,
-            f"SELECT '{metric}', '', due_month, owner_id, {numerator}, {denominator}"
-            " FROM {activities} WHERE activity_id = %s AND planned = TRUE"
-            f" AND owner_id IS NOT NULL AND {when}{only}",
-            event.originator_id,
-            *params,
-        )
+    add_selected(
+        step,
+        [
+            (
+                f"SELECT '{metric}', '', due_month, owner_id, {numerator},"
+                f" {denominator} FROM {{activities}} WHERE activity_id = %s"
+                f" AND planned = TRUE AND owner_id IS NOT NULL AND {when}{only}",
+                [event.originator_id, *params],
+            )
+            for metric, only in (
+                ("planned_on_time_share", ""),
+                ("follow_ups_on_time_share", " AND follow_up = TRUE"),
+            )
+        ],
+    )
 
 
 # what a won or lost deal added, per metric: numerator, denominator, detail
@@ -117,12 +128,17 @@ CLOSED = {
 def deal_closed(step: Step, deal: Any, sign: int) -> None:
     """Adds (``sign`` 1) or takes back (-1) what the deal's closing counts,
     from its facts as they are."""
-    for metric, (numerator, denominator, detail, which) in CLOSED.items():
-        add_selected(
-            step,
-            f"SELECT '{metric}', {detail}, closed_month, closed_by,"
-            f" {sign} * {numerator}, {sign} * {denominator} FROM {{deals}}"
-            f" WHERE opportunity_id = %s AND closed_by IS NOT NULL"
-            f" AND status IN ('won', 'lost') AND {which}",
-            deal,
-        )
+    add_selected(
+        step,
+        [
+            (
+                f"SELECT '{metric}', {detail}, closed_month, closed_by,"
+                f" {sign} * {numerator}, {sign} * {denominator} FROM {{deals}}"
+                f" WHERE opportunity_id = %s AND closed_by IS NOT NULL"
+                f" AND status IN ('won', 'lost')"
+                f" AND {which}",
+                [deal],
+            )
+            for metric, (numerator, denominator, detail, which) in CLOSED.items()
+        ],
+    )

@@ -28,7 +28,9 @@ def quotas(cursor: Cursor, tables: Tables, period: Period, group_by: str) -> Quo
         return {}
     reps = active_reps(cursor, tables)
     found: Quotas = {}
-    for (metric, _, currency), by_rep in targets(cursor, tables, period, reps).items():
+    for (metric, _, currency), by_rep in targets(cursor, tables, [period], reps)[
+        0
+    ].items():
         if metric != "won_amount" or currency is None:
             continue
         for rep in reps:

@@ -8,9 +8,10 @@ measures the asked period up to now. Managers, analysts, auditors, admins.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -23,9 +24,7 @@ from api.routes.standards import ReportReader
 from api.schemas.forecasts import PeriodOut
 from api.schemas.reports import (
     ControlReportOut,
-    LineOut,
-    ThresholdsOut,
-    beside,
+    line_json,
     sorted_lines,
     to_csv,
 )
@@ -79,7 +78,8 @@ class ControlQuery:
         return Thresholds(self.above_pct, self.below_pct, self.far_below_pct)
 
 
-def build(container: Container, query: ControlQuery) -> ControlReportOut:
+def build(container: Container, query: ControlQuery) -> dict[str, Any]:
+    """``ControlReportOut`` as JSON-ready values."""
     thresholds = query.thresholds()
     fy = query.fiscal_year_start or container.settings.fiscal_year_start
     period = parse(query.period, fy)
@@ -100,20 +100,20 @@ def build(container: Container, query: ControlQuery) -> ControlReportOut:
         )
         names = store.names(CorrectiveActions)
         found = actions(cursor, names, query.scope, [*labels, period.label])
-    return ControlReportOut(
-        period=PeriodOut.of(period),
-        scope=query.scope,
-        thresholds=ThresholdsOut(
-            above_pct=thresholds.above,
-            below_pct=thresholds.below,
-            far_below_pct=thresholds.far_below,
-        ),
-        lines=sorted_lines(
-            [LineOut.of(line, beside(line, found, thresholds)) for line in lines],
-            query.sort,
-        ),
-        position=position,
-    )
+    limits = (thresholds.above, thresholds.below, thresholds.far_below)
+    return {
+        "period": PeriodOut.of(period).model_dump(mode="json"),
+        "scope": query.scope,
+        "thresholds": {
+            f"{name}_pct": str(value)
+            for name, value in zip(("above", "below", "far_below"), limits, strict=True)
+        },
+        "lines": [
+            line_json(line, found, thresholds)
+            for line in sorted_lines(lines, query.sort)
+        ],
+        "position": position,
+    }
 
 
 @router.get(
@@ -135,10 +135,10 @@ def control(
     metric recovered after. `format=csv` exports it."""
     report = build(container, query)
     if query.format == "csv":
-        name = f"control-{report.period.label}-{report.scope}.csv"
+        name = f"control-{report['period']['label']}-{report['scope']}.csv"
         return PlainTextResponse(
             to_csv(report),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return Response(report.model_dump_json(), media_type="application/json")
+    return Response(json.dumps(report), media_type="application/json")

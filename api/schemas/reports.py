@@ -45,13 +45,6 @@ class ActionOut(BaseModel):
         "null: no later period in it yet"
     )
 
-    @classmethod
-    def of(cls, action: Action, recovered: bool | None) -> ActionOut:
-        fields = {k: v for k, v in vars(action).items() if k != "action_id"}
-        return cls.model_validate(
-            fields | {"id": action.action_id, "recovered": recovered}
-        )
-
 
 class LineOut(BaseModel):
     member: str = Field(description="rep or team id, territory, or everyone")
@@ -69,40 +62,47 @@ class LineOut(BaseModel):
         description="corrective actions against it, this period or the trend's"
     )
 
-    @classmethod
-    def of(cls, line: Line, actions: list[ActionOut]) -> LineOut:
-        metric, kind, currency = line.key
-        return cls(
-            member=line.member,
-            member_name=line.member_name,
-            metric=metric,
-            activity_kind=kind,
-            currency=currency,
-            standard=line.standard,
-            actual=line.actual,
-            variance=line.variance,
-            variance_pct=line.variance_pct,
-            status=line.status,  # type: ignore[arg-type]
-            trend=[
-                TrendOut(
-                    period=label,
-                    standard=None if cell is None else cell.standard,
-                    actual=None if cell is None else cell.actual,
-                )
-                for label, cell in line.trend
-            ],
-            actions=actions,
-        )
-
 
 Found = dict[tuple[str, Key], list[Action]]
 
 
-def beside(line: Line, found: Found, thresholds: Thresholds) -> list[ActionOut]:
-    return [
-        ActionOut.of(a, recovered(line, a.period, thresholds))
-        for a in found.get((line.member, line.key), [])
-    ]
+def _text(value: Any) -> Any:
+    """A value as ``LineOut`` serialises it (decimals and dates as text)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def line_json(line: Line, found: Found, thresholds: Thresholds) -> dict[str, Any]:
+    """``LineOut`` as JSON-ready values, with the actions beside it. Built
+    without pydantic: a report has a line per rep and metric, and these
+    values are the view's own, typed."""
+    metric, kind, currency = line.key
+    values = (line.standard, line.actual, line.variance, line.variance_pct)
+    names = ("standard", "actual", "variance", "variance_pct")
+    return {
+        "member": line.member,
+        "member_name": line.member_name,
+        "metric": metric,
+        "activity_kind": kind,
+        "currency": currency,
+        **{name: _text(value) for name, value in zip(names, values, strict=True)},
+        "status": line.status,
+        "trend": [
+            {"period": label}
+            | (
+                {"standard": None, "actual": None}
+                if cell is None
+                else {"standard": _text(cell.standard), "actual": _text(cell.actual)}
+            )
+            for label, cell in line.trend
+        ],
+        "actions": [
+            {k: _text(v) for k, v in vars(a).items() if k != "action_id"}
+            | {"id": a.action_id, "recovered": recovered(line, a.period, thresholds)}
+            for a in found.get((line.member, line.key), [])
+        ],
+    }
 
 
 class ThresholdsOut(BaseModel):
@@ -164,24 +164,22 @@ class ControlReportOut(BaseModel):
     position: int
 
 
-def _order(line: LineOut, sort: str) -> tuple[Any, ...]:
-    value: Any = {
-        "status": SEVERITY[line.status],
-        "member": line.member_name,
-        "metric": line.metric,
-        "variance": line.variance,
-        "variance_pct": line.variance_pct,
-    }[sort]
+def _order(line: Line, sort: str) -> tuple[Any, ...]:
+    value: Any
+    if sort == "status":
+        value = SEVERITY[line.status]
+    elif sort in ("member", "metric"):
+        value = line.member_name if sort == "member" else line.key[0]
+    else:
+        value = line.variance if sort == "variance" else line.variance_pct
     return (value is None, value if value is not None else 0)
 
 
-def sorted_lines(lines: list[LineOut], sort: str) -> list[LineOut]:
+def sorted_lines(lines: list[Line], sort: str) -> list[Line]:
     """By ``sort`` (``-`` first: descending), then member and metric; lines
     without a value (no data) last either way."""
     key = sort.lstrip("-")
-    ordered = sorted(
-        lines, key=lambda x: (x.member_name, x.metric, x.activity_kind or "")
-    )
+    ordered = sorted(lines, key=lambda x: (x.member_name, str(x.key)))
     present = [x for x in ordered if not _order(x, key)[0]]
     absent = [x for x in ordered if _order(x, key)[0]]
     present.sort(key=lambda x: _order(x, key)[1], reverse=sort.startswith("-"))
@@ -203,18 +201,20 @@ COLUMNS = [
 ]
 
 
-def to_csv(report: ControlReportOut) -> str:
+def to_csv(report: dict[str, Any]) -> str:
     """One row per line (``open_actions``: how many are open against it);
     then, per trend period, its standard and actual."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    labels = [t.period for t in report.lines[0].trend] if report.lines else []
+    lines = report["lines"]
+    labels = [t["period"] for t in lines[0]["trend"]] if lines else []
     trend = [f"{kind} {label}" for label in labels for kind in ("standard", "actual")]
     writer.writerow([*COLUMNS, *trend])
-    for line in report.lines:
-        values = line.model_dump(mode="json")
-        values["open_actions"] = sum(a.status == "open" for a in line.actions)
+    for line in lines:
+        values = line | {
+            "open_actions": sum(a["status"] == "open" for a in line["actions"])
+        }
         cells = [values[c] for c in COLUMNS]
-        cells += [v for t in line.trend for v in (t.standard, t.actual)]
+        cells += [v for t in line["trend"] for v in (t["standard"], t["actual"])]
         writer.writerow(["" if c is None else c for c in cells])
     return out.getvalue()
