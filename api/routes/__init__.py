@@ -23,6 +23,7 @@ from api.routes import (
     reps,
     standards,
     teams,
+    time_report,
 )
 
 
@@ -57,3 +58,4 @@ api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)
 api_router.include_router(reports.router)
 api_router.include_router(corrective_actions.router)
+api_router.include_router(time_report.router)

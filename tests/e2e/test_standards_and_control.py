@@ -296,3 +296,35 @@ class TestCorrectiveActions:
             assert answer.status_code == 422, bad
         assert reps.client.get(one, headers=auth("manager")).status_code == 404
         assert reps.head() == 2
+
+
+class TestTimeReport:
+    def test_minutes_per_kind_and_who_may_read(self, running: Engine) -> None:
+        position = calls(running, "2026-06-03T10:00:00Z", "2026-06-04T10:00:00Z")
+        answer = running.client.get(
+            "/reports/time",
+            params={"period": "2026-06", "group_by": "rep", "min_position": position},
+            headers=auth("analyst"),
+        )
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        [row] = page["rows"]
+        assert (row["group"], row["name"], row["activities"], row["minutes"]) == (
+            str(REP_ID),
+            "Ann",
+            2,
+            10,
+        )
+        assert (row["logged_activities"], row["selling_share_pct"]) == (2, "100")
+        assert page["total"]["minutes"] == 10
+        assert running.client.get("/reports/time?period=2026-06").status_code == 401
+        for role in ("rep", "service"):
+            denied = running.client.get(
+                "/reports/time?period=2026-06", headers=auth(role)
+            )
+            assert denied.status_code == 403
+        for query in ({}, {"period": "x"}, {"period": "2026-06", "group_by": "mood"}):
+            bad = running.client.get(
+                "/reports/time", params=query, headers=auth("admin")
+            )
+            assert bad.status_code == 422, query

@@ -44,3 +44,7 @@ class TestPgOnTimeSharesOfAMonthStillRunning(
     on_sqlite.TestOnTimeSharesOfAMonthStillRunning
 ):
     """The month still running, on PostgreSQL (facts, not tallies)."""
+
+
+class TestPgTimeSpent(on_sqlite.TestTimeSpent):
+    """Time spent, on PostgreSQL."""

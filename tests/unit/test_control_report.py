@@ -30,6 +30,7 @@ from projections.actions_query import actions, recovered
 from projections.control import Control
 from projections.control_query import Line, Thresholds, control_report
 from projections.runner import Runner
+from projections.time_query import time_spent, total
 from tests.unit.forecast_world import History, at, day
 from tests.unit.helpers import memory_app
 
@@ -526,3 +527,57 @@ class TestOnTimeSharesOfAMonthStillRunning:
         )
         assert got[("Cy", "planned_on_time_share")][1] is None
         assert got[("Ann", "follow_ups_on_time_share")][1] is None
+
+
+class TestTimeSpent:
+    def test_minutes_per_rep_kind_and_purpose_in_november(self, world: World) -> None:
+        """Calls 10 min each (Ann 18, Bob 6, Cy 12), meetings 30 min when
+        planned (Ann 4 + the follow-up, Bob 1), 10 when logged (Cy 1), and
+        Ann's one-hour task (internal)."""
+        world.do(
+            "2026-11-20",
+            activities.LogActivity.model_validate(
+                {"kind": "task", "purpose": "renewal", "owner_id": world.id_of("Ann")}
+                | {"outcome": "completed", "duration_minutes": 60}
+                | {"completed_at": at("2026-11-20T15:00")}
+            ),
+        )
+        world.control.catch_up()
+
+        def table(group_by: str) -> dict[Any, tuple[Any, ...]]:
+            with world.store.transaction() as cursor:
+                rows = time_spent(
+                    cursor,
+                    world.store.names(Control),
+                    period=parse("2026-11"),
+                    group_by=group_by,
+                )
+            rows.append(total(rows))
+            return {
+                world.names.get(UUID(r.group), r.group)
+                if r.group and "-" in r.group
+                else r.group: (
+                    r.activities,
+                    r.planned,
+                    r.minutes,
+                    r.internal_minutes,
+                    None
+                    if r.selling_share_pct is None
+                    else round(r.selling_share_pct, 2),
+                )
+                for r in rows
+            }
+
+        assert table("rep") == {
+            "Ann": (24, 5, 390, 60, D("84.62")),
+            "Cy": (13, 0, 130, 0, D(100)),
+            "Bob": (7, 1, 90, 0, D(100)),
+            None: (44, 6, 610, 60, D("90.16")),
+        }
+        assert table("kind") == {
+            "call": (36, 0, 360, 0, D(100)),
+            "meeting": (7, 6, 190, 0, D(100)),
+            "task": (1, 0, 60, 60, D(0)),
+            None: (44, 6, 610, 60, D("90.16")),
+        }
+        assert list(table("purpose")) == ["demo", "renewal", None]
