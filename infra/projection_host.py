@@ -17,12 +17,13 @@ from projections.control import Control
 from projections.forecast import Forecast
 from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
+from projections.territories import Territories
 from projections.view import View
 
 logger = logging.getLogger(__name__)
 
 VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
-VIEWS += (Forecast, Control, CorrectiveActions)
+VIEWS += (Forecast, Control, CorrectiveActions, Territories)
 
 
 class UnknownView(LookupError):

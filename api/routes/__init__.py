@@ -23,6 +23,7 @@ from api.routes import (
     reps,
     standards,
     teams,
+    territories_report,
     time_report,
 )
 
@@ -59,3 +60,4 @@ api_router.include_router(standards.router)
 api_router.include_router(reports.router)
 api_router.include_router(corrective_actions.router)
 api_router.include_router(time_report.router)
+api_router.include_router(territories_report.router)

@@ -328,3 +328,30 @@ class TestTimeReport:
                 "/reports/time", params=query, headers=auth("admin")
             )
             assert bad.status_code == 422, query
+
+
+class TestTerritoryReportOverHttp:
+    def test_a_territory_and_who_may_read(self, running: Engine) -> None:
+        account = post(running, "/accounts", {"name": "Acme", "territory": "west"})
+        page = running.client.get(
+            "/reports/territories",
+            params={"min_position": account["position"]},
+            headers=auth("manager"),
+        )
+        assert page.status_code == 200, page.text
+        west, none = page.json()["territories"]  # the reps have no territory
+        assert (west["territory"], west["accounts"], west["prospects"]) == (
+            "west",
+            1,
+            1,
+        )
+        assert west["uncovered_accounts"] == 1
+        assert (none["territory"], none["reps"], none["accounts"]) == (None, 2, 0)
+        assert running.client.get("/reports/territories").status_code == 401
+        for role in ("rep", "service"):
+            denied = running.client.get("/reports/territories", headers=auth(role))
+            assert denied.status_code == 403
+        bad = running.client.get(
+            "/reports/territories?period=2026-13", headers=auth("admin")
+        )
+        assert bad.status_code == 422

@@ -13,6 +13,8 @@ from infra.settings import Settings
 from infra.view_store import PgViewStore
 from tests.services import drop_schema
 from tests.unit import test_control_report as on_sqlite
+from tests.unit import test_territory_report as territory
+from tests.unit.forecast_world import History
 
 SCHEMA = "sfa_test_control"
 VIEWS = "sfa_test_control_views"
@@ -48,3 +50,19 @@ class TestPgOnTimeSharesOfAMonthStillRunning(
 
 class TestPgTimeSpent(on_sqlite.TestTimeSpent):
     """Time spent, on PostgreSQL."""
+
+
+@pytest.fixture
+def history(postgres_url: str) -> Iterator[History]:
+    for schema in (SCHEMA, VIEWS):
+        drop_schema(postgres_url, schema)
+    env = {**Settings(database_url=postgres_url).persistence_env()}
+    app = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
+    datastore = PgDatastore(postgres_url, schema=VIEWS)
+    yield territory.script(History(app, PgViewStore(datastore, schema=VIEWS)))
+    datastore.close()
+    app.close()
+
+
+class TestPgTerritoryReport(territory.TestTerritoryReport):
+    """The territory report, on PostgreSQL."""

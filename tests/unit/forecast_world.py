@@ -15,6 +15,7 @@ from uuid import UUID
 from commands import (
     accounts,
     activities,
+    contacts,
     corrective_actions,
     opportunities,
     pipelines,
@@ -55,6 +56,7 @@ HANDLERS: dict[type[Any], Any] = {
     accounts.OpenAccount: accounts.open_account,
     accounts.MoveAccountTerritory: accounts.move_account_territory,
     reps.RegisterRep: reps.register_rep,
+    contacts.RegisterContact: contacts.register_contact,
     activities.LogActivity: activities.log_activity,
     activities.PlanActivity: activities.plan_activity,
     activities.CompleteActivity: activities.complete_activity,
@@ -101,7 +103,7 @@ class History:
     def account(self, when: str, name: str, territory: str | None) -> UUID:
         return self.do(when, accounts.OpenAccount(name=name, territory=territory))
 
-    def deal(self, when: str, owner: UUID, account: UUID, **fields: Any) -> UUID:
+    def deal(self, when: str, owner: UUID | None, account: UUID, **fields: Any) -> UUID:
         body = {"name": "Deal", "currency": "EUR"} | fields
         command = opportunities.OpenOpportunity(
             owner_id=owner, account_id=account, **body
