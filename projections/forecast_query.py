@@ -93,12 +93,14 @@ def statement(group_by: str, as_of: datetime | None) -> tuple[str, int]:
             f" AND a.attribute = '{attribute}' AND " + valid.format(alias="a")
         )
     sql = (
-        f"SELECT {column}, i.currency, i.status, i.category, SUM(i.amount),"
+        f"SELECT {column}, i.currency, i.status, i.category,"
+        " CAST(i.pipeline_id AS TEXT), i.stage, SUM(i.amount),"
         " SUM(i.amount * i.probability), COUNT(*)"
         f" FROM {{deal_intervals}} i{join}"
         " WHERE i.forecast_date >= %s AND i.forecast_date <= %s AND "
         + valid.format(alias="i")
-        + f" GROUP BY {column}, i.currency, i.status, i.category"
+        + f" GROUP BY {column}, i.currency, i.status, i.category, i.pipeline_id,"
+        " i.stage"
     )
     uses = 0 if as_of is None else (4 if subject else 2)
     return sql, uses
@@ -111,21 +113,30 @@ def forecast(
     period: Period,
     group_by: str,
     as_of: datetime | None = None,
+    rates: Rates | None = None,
 ) -> list[Figures]:
     """One ``Figures`` per group and currency with a deal in ``period``,
-    ordered by group (none last) and currency."""
+    ordered by group (none last) and currency. With ``rates`` (per pipeline
+    and stage, 0-1), open deals are weighted by them instead of their
+    probability, where a stage has one."""
     sql, uses = statement(group_by, as_of)
     joined = [as_of] * (uses - 2) if uses else []
     params = [*joined, period.first, period.last, *([as_of] * min(uses, 2))]
     cursor.execute(tables.sql(sql), params)
-    return fold(cursor.fetchall())
+    return fold(cursor.fetchall(), rates or {})
 
 
-def fold(rows: Iterable[tuple[Any, ...]]) -> list[Figures]:
+Rates = dict[tuple[str, str], Decimal]
+
+
+def fold(rows: Iterable[tuple[Any, ...]], rates: Rates) -> list[Figures]:
     found: dict[tuple[str | None, str], Figures] = {}
-    for group, currency, status, category, *sums in rows:
+    for group, currency, status, category, pipeline, stage, *sums in rows:
         key = (None if group is None else str(group), str(currency))
         figures = found.setdefault(key, Figures(*key))
+        rate = rates.get((str(pipeline), str(stage)))
+        if rate is not None and status == "open":
+            sums[1] = money(sums[0]) * rate * 100
         figures.add(str(status), str(category), tuple(sums))
     return sorted(
         found.values(), key=lambda f: (f.group is None, f.group or "", f.currency)

@@ -17,12 +17,20 @@ from pydantic import AfterValidator
 from api.auth import allowed
 from api.deps import ContainerDep
 from api.reads import wait_for_position
-from api.schemas.forecasts import FiguresOut, ForecastOut, GroupBy, Method, PeriodOut
+from api.schemas.forecasts import (
+    FiguresOut,
+    ForecastOut,
+    GroupBy,
+    Method,
+    PeriodOut,
+    StageRateOut,
+)
 from commands.base import Caller
 from domain.periods import parse
 from projections.agenda import utc
 from projections.control import Control
 from projections.forecast import Forecast
+from projections.forecast_history import as_rates, stage_rates
 from projections.forecast_query import forecast, totals
 from projections.quota import ALL, quotas
 
@@ -85,7 +93,9 @@ def get_forecast(
     territories are those of the moment asked about. Rep and team rows and
     the totals carry the quota (the `won_amount` standards in force for the
     period, per rep, summed over the team's current reps) and attainment.
-    Managers, analysts, auditors and admins."""
+    `method=historical` weights open deals with the observed rate at which
+    deals in their stage were later won (as recorded by `as_of`), where a
+    stage has one. Managers, analysts, auditors and admins."""
     fy = query.fiscal_year_start or container.settings.fiscal_year_start
     period = parse(query.period, fy)
     for view in (VIEW, Control.name):  # the quotas come from the control view
@@ -93,12 +103,17 @@ def get_forecast(
     store = container.projections.store
     position = store.position(VIEW)  # the rows are at least as recent
     with store.transaction() as cursor:
+        names = store.names(Forecast)
+        observed = []
+        if query.method == "historical":
+            observed = stage_rates(cursor, names, query.as_of)
         rows = forecast(
             cursor,
-            store.names(Forecast),
+            names,
             period=period,
             group_by=query.group_by,
             as_of=query.as_of,
+            rates=as_rates(observed),
         )
         quota = quotas(cursor, store.names(Control), period, query.group_by)
     return ForecastOut(
@@ -109,4 +124,5 @@ def get_forecast(
         rows=[FiguresOut.of(f, quota.get((f.group, f.currency))) for f in rows],
         totals=[FiguresOut.of(f, quota.get((ALL, f.currency))) for f in totals(rows)],
         position=position,
+        stage_rates=[StageRateOut(**vars(r), rate_pct=r.rate * 100) for r in observed],
     )

@@ -13,7 +13,7 @@ from domain.periods import Period
 from projections.forecast_query import Figures
 
 GroupBy = Literal["rep", "team", "territory", "pipeline"]
-Method = Literal["configured"]
+Method = Literal["configured", "historical"]
 
 
 class PeriodOut(BaseModel):
@@ -86,6 +86,14 @@ EXAMPLE_ROW: dict[str, Any] = {
 }
 
 
+class StageRateOut(BaseModel):
+    pipeline_id: str
+    stage: str
+    won: int = Field(description="closed deals that passed through it, won")
+    closed: int = Field(description="closed deals that passed through it")
+    rate_pct: Decimal
+
+
 class ForecastOut(BaseModel):
     """``rows``: one per group and currency with a deal in the period;
     ``totals``: one per currency. Amounts of different currencies are never
@@ -115,4 +123,8 @@ class ForecastOut(BaseModel):
     method: Method
     rows: list[FiguresOut]
     totals: list[FiguresOut]
+    stage_rates: list[StageRateOut] = Field(
+        default_factory=list,
+        description="method=historical: the observed rates it weighted with",
+    )
     position: int = Field(description="the view's position when it answered")

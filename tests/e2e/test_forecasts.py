@@ -111,7 +111,7 @@ class TestForecasts:
             {"period": "0001"},
             {"period": "Q4"},
             {"period": "2026", "group_by": "region"},
-            {"period": "2026", "method": "historical"},
+            {"period": "2026", "method": "magic"},
             {"period": "2026", "fiscal_year_start": 13},
             {"period": "2026", "as_of": "yesterday"},
         ):
@@ -184,3 +184,30 @@ def test_quota_and_attainment_from_the_won_amount_standard(running: Engine) -> N
     )
     by_pipeline = read(running, period=quarter.label, group_by="pipeline")
     assert by_pipeline["rows"][0]["quota"] is None
+
+
+def test_the_historical_method_shows_the_rates_it_used(running: Engine) -> None:
+    """One deal won from proposal: proposal's rate is 100 %, so the open
+    proposal deal counts whole, not at 50 %."""
+    position = deals(running)  # A: proposal 1000, B: negotiation 300
+    account = post(running, "/accounts", {"name": "Beta"})
+    won = post(
+        running,
+        "/opportunities",
+        {"account_id": account["id"], "currency": "EUR", "owner_id": str(REP_ID)}
+        | {"name": "W", "amount": "50", "stage": "proposal"}
+        | {"expected_close_date": "2031-05-01"},
+    )
+    position = post(running, f"/opportunities/{won['id']}/win", {})["position"]
+    page = read(running, period="2031-Q1", method="historical", min_position=position)
+    [rate] = page["stage_rates"]
+    assert (rate["stage"], rate["won"], rate["closed"], float(rate["rate_pct"])) == (
+        "proposal",
+        1,
+        1,
+        100.0,
+    )
+    # A at 100 % (1000) and B at its configured 75 % (225)
+    assert float(page["rows"][0]["weighted_amount"]) == 1225
+    configured = read(running, period="2031-Q1")
+    assert configured["stage_rates"] == []

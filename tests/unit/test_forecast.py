@@ -11,15 +11,19 @@ from __future__ import annotations
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from commands import accounts, opportunities
+from domain.periods import parse
 from domain.pipeline import DEFAULT_PIPELINE_ID
 from infra.view_store import SQLiteViewStore, ViewStore
 from projections.forecast import Forecast
+from projections.forecast_history import as_rates, stage_rates
+from projections.forecast_query import forecast
 from projections.runner import Runner
-from tests.unit.forecast_world import History, day
+from tests.unit.forecast_world import History, at, day, plain
 from tests.unit.helpers import memory_app
 
 Change = opportunities.ChangeOpportunityDetails
@@ -40,6 +44,7 @@ def script(h: History) -> History:
     h.team("2026-08-01", "North", ann)
     h.team("2026-10-01", "South", bob)
     acme = h.account("2026-08-01", "Acme", "west")
+    h.names[acme] = "Acme"
     beta = h.account("2026-08-01", "Beta", "east")
     d1 = h.deal(
         "2026-09-01", ann, acme, amount=D(1000), expected_close_date=day("2026-11-15")
@@ -215,3 +220,52 @@ def intervals(store: ViewStore) -> list[tuple[Any, ...]]:
         found: list[tuple[Any, ...]] = list(cursor.fetchall())
         cursor.execute(names.sql("SELECT * FROM {attributes} ORDER BY 1, 2, 3"))
         return found + list(cursor.fetchall())
+
+
+class TestHistoricalMethod:
+    def test_weights_with_observed_stage_rates_as_of_the_moment(
+        self, history: History
+    ) -> None:
+        """By 25 Oct one closed deal, D3, had passed through qualification
+        (won): qualification's rate is 100 %; no other stage has a closed
+        deal yet (D2 is lost on 2 Nov). D5, Ann's 800 in qualification from
+        21 Oct, is weighted 800 instead of 160; the others keep their
+        configured probabilities (D1 750, D2 1500, D4 40)."""
+        ann, acme = (
+            next(k for k, v in history.names.items() if v == name)
+            for name in ("Ann", "Acme")
+        )
+        history.deal(
+            "2026-10-21",
+            ann,
+            acme,
+            amount=D(800),
+            expected_close_date=day("2026-12-10"),
+            stage="qualification",
+        )
+        history.runner.catch_up()
+        with history.store.transaction() as cursor:
+            names = history.store.names(Forecast)
+            rates = stage_rates(cursor, names, at("2026-10-25"))
+            figures = forecast(
+                cursor,
+                names,
+                period=parse("2026-Q4"),
+                group_by="rep",
+                as_of=at("2026-10-25"),
+                rates=as_rates(rates),
+            )
+            now = stage_rates(cursor, names)
+        assert [(r.stage, r.won, r.closed) for r in rates] == [("qualification", 1, 1)]
+        got = {
+            (history.names[UUID(f.group or "")], f.currency): plain(f) for f in figures
+        }
+        assert got[("Ann", "EUR")] == row(
+            {"commit": 1000, "pipeline": 800}, 1800, 1550, won=500, counts=(2, 1, 0)
+        )
+        assert got[("Bob", "EUR")]["weighted"] == D(1500)
+        assert got[("Bob", "USD")]["weighted"] == D(40)
+        assert [(r.stage, r.won, r.closed) for r in now] == [
+            ("proposal", 0, 1),
+            ("qualification", 1, 1),
+        ]
