@@ -11,6 +11,7 @@ from api.routes import (
     agenda,
     contacts,
     corrective_actions,
+    forecast_flow,
     forecasts,
     health,
     history,
@@ -55,6 +56,7 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(forecast_flow.router)
 api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)
 api_router.include_router(reports.router)

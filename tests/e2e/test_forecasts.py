@@ -211,3 +211,26 @@ def test_the_historical_method_shows_the_rates_it_used(running: Engine) -> None:
     assert float(page["rows"][0]["weighted_amount"]) == 1225
     configured = read(running, period="2031-Q1")
     assert configured["stage_rates"] == []
+
+
+def test_deal_flow_between_two_moments(running: Engine) -> None:
+    before = datetime.now(UTC)
+    position = deals(running)
+    answer = running.client.get(
+        "/forecasts/flow",
+        params={"period": "2031-Q1", "from": before.isoformat(), "to": "2100-01-01"}
+        | {"min_position": position},
+        headers=auth("analyst"),
+    )
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    assert [(f["kind"], f["deals"], f["amount"]) for f in page["flows"]] == [
+        ("new", 2, "1300")
+    ]
+    assert page["to"] == "2100-01-01T00:00:00Z"
+    for query in ({"period": "2031-Q1"}, {"period": "x", "from": "2030", "to": "2031"}):
+        bad = running.client.get("/forecasts/flow", params=query, headers=auth("admin"))
+        assert bad.status_code == 422, query
+    assert running.client.get("/forecasts/flow").status_code == 401
+    denied = running.client.get("/forecasts/flow", headers=auth("rep"))
+    assert denied.status_code == 403

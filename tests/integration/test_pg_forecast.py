@@ -35,3 +35,11 @@ def history(postgres_url: str) -> Iterator[History]:
 
 class TestPgForecastProjection(on_sqlite.TestForecastProjection):
     """Every test of the SQLite class, on PostgreSQL."""
+
+
+class TestPgHistoricalMethod(on_sqlite.TestHistoricalMethod):
+    """Observed stage rates, on PostgreSQL."""
+
+
+class TestPgDealFlow(on_sqlite.TestDealFlow):
+    """Deal flow between two moments, on PostgreSQL."""

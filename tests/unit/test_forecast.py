@@ -20,6 +20,7 @@ from domain.periods import parse
 from domain.pipeline import DEFAULT_PIPELINE_ID
 from infra.view_store import SQLiteViewStore, ViewStore
 from projections.forecast import Forecast
+from projections.forecast_flow import flow
 from projections.forecast_history import as_rates, stage_rates
 from projections.forecast_query import forecast
 from projections.runner import Runner
@@ -268,4 +269,37 @@ class TestHistoricalMethod:
         assert [(r.stage, r.won, r.closed) for r in now] == [
             ("proposal", 0, 1),
             ("qualification", 1, 1),
+        ]
+
+
+class TestDealFlow:
+    def test_how_q4_moved_from_1_october_to_30_november(self, history: History) -> None:
+        """D1 (1000) left Q4 on 3 Nov, D3 (500) came in on 5 Oct and was won,
+        D2 was lost at 3000, D4 (400 USD) is new."""
+        assert self.flows(history, "2026-10-01", "2026-11-30") == [
+            ("new", "USD", 1, D(400), D(0)),
+            ("pushed_out", "EUR", 1, D(1000), D(0)),
+            ("won", "EUR", 1, D(500), D(0)),
+            ("lost", "EUR", 1, D(3000), D(0)),
+        ]
+
+    def test_amounts_changed_between_11_and_15_october(self, history: History) -> None:
+        assert self.flows(history, "2026-10-11", "2026-10-15") == [
+            ("amount_changed", "EUR", 1, D(3000), D(1000)),
+            ("unchanged", "EUR", 2, D(1500), D(0)),
+        ]
+
+    def flows(self, history: History, start: str, end: str) -> list[tuple[Any, ...]]:
+        history.runner.catch_up()
+        with history.store.transaction() as cursor:
+            found = flow(
+                cursor,
+                history.store.names(Forecast),
+                period=parse("2026-Q4"),
+                start=at(start),
+                end=at(end),
+            )
+        return [
+            (f.kind, f.currency, f.deals, D(str(f.amount)), D(str(f.change)))
+            for f in found
         ]
