@@ -11,6 +11,7 @@ from collections.abc import Callable
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
 from projections.actions import CorrectiveActions
+from projections.adjustments import Adjustments
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
 from projections.control import Control
@@ -23,7 +24,7 @@ from projections.view import View
 logger = logging.getLogger(__name__)
 
 VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
-VIEWS += (Forecast, Control, CorrectiveActions, Territories)
+VIEWS += (Forecast, Control, CorrectiveActions, Territories, Adjustments)
 
 
 class UnknownView(LookupError):

@@ -11,6 +11,7 @@ from api.routes import (
     agenda,
     contacts,
     corrective_actions,
+    forecast_adjustments,
     forecast_flow,
     forecasts,
     health,
@@ -57,6 +58,7 @@ api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
 api_router.include_router(forecast_flow.router)
+api_router.include_router(forecast_adjustments.router)
 api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)
 api_router.include_router(reports.router)

@@ -27,6 +27,7 @@ from api.schemas.forecasts import (
 )
 from commands.base import Caller
 from domain.periods import parse
+from projections.adjustments import Adjustments, adjusted
 from projections.agenda import utc
 from projections.control import Control
 from projections.forecast import Forecast
@@ -98,7 +99,7 @@ def get_forecast(
     stage has one. Managers, analysts, auditors and admins."""
     fy = query.fiscal_year_start or container.settings.fiscal_year_start
     period = parse(query.period, fy)
-    for view in (VIEW, Control.name):  # the quotas come from the control view
+    for view in (VIEW, Control.name, Adjustments.name):  # quotas, adjustments
         wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)  # the rows are at least as recent
@@ -116,12 +117,22 @@ def get_forecast(
             rates=as_rates(observed),
         )
         quota = quotas(cursor, store.names(Control), period, query.group_by)
+        said = adjusted(
+            cursor, store.names(Adjustments), query.group_by, period.label, query.as_of
+        )
     return ForecastOut(
         period=PeriodOut.of(period),
         group_by=query.group_by,
         as_of=query.as_of,
         method=query.method,
-        rows=[FiguresOut.of(f, quota.get((f.group, f.currency))) for f in rows],
+        rows=[
+            FiguresOut.of(
+                f,
+                quota.get((f.group, f.currency)),
+                said.get((f.group or "", f.currency)),
+            )
+            for f in rows
+        ],
         totals=[FiguresOut.of(f, quota.get((ALL, f.currency))) for f in totals(rows)],
         position=position,
         stage_rates=[StageRateOut(**vars(r), rate_pct=r.rate * 100) for r in observed],

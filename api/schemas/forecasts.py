@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import examples
 from domain.periods import Period
+from projections.adjustments import Adjusted
 from projections.forecast_query import Figures
 
 GroupBy = Literal["rep", "team", "territory", "pipeline"]
@@ -58,14 +59,33 @@ class FiguresOut(BaseModel):
         default=None, description="closed_won / quota x 100"
     )
 
+    adjusted_amount: Decimal | None = Field(
+        default=None, description="rep and team: a manager's figure (raw kept)"
+    )
+    adjustment_note: str | None = None
+    adjusted_by: str | None = None
+    adjusted_at: dt.datetime | None = None
+
     @classmethod
-    def of(cls, f: Figures, quota: Decimal | None = None) -> FiguresOut:
-        names = set(cls.model_fields) - {"quota", "attainment_pct"}
+    def of(
+        cls, f: Figures, quota: Decimal | None = None, adjusted: Adjusted | None = None
+    ) -> FiguresOut:
+        names = set(cls.model_fields) - {"quota", "attainment_pct"} - ADJUSTED
         attainment = f.closed_won * 100 / quota if quota else None
+        figures = {name: getattr(f, name) for name in names}
+        if adjusted is not None:
+            figures |= {
+                "adjusted_amount": adjusted.amount,
+                "adjustment_note": adjusted.note,
+                "adjusted_by": adjusted.actor,
+                "adjusted_at": adjusted.recorded_at,
+            }
         return cls.model_validate(
-            {name: getattr(f, name) for name in names}
-            | {"quota": quota, "attainment_pct": attainment}
+            figures | {"quota": quota, "attainment_pct": attainment}
         )
+
+
+ADJUSTED = {"adjusted_amount", "adjustment_note", "adjusted_by", "adjusted_at"}
 
 
 EXAMPLE_ROW: dict[str, Any] = {

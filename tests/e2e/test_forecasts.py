@@ -234,3 +234,35 @@ def test_deal_flow_between_two_moments(running: Engine) -> None:
     assert running.client.get("/forecasts/flow").status_code == 401
     denied = running.client.get("/forecasts/flow", headers=auth("rep"))
     assert denied.status_code == 403
+
+
+def test_a_manager_s_adjustment_shows_beside_the_raw_forecast(running: Engine) -> None:
+    deals(running)
+    body = {"scope": "rep", "member": str(REP_ID), "period": "2031-Q1"}
+    body |= {"currency": "EUR", "amount": "900", "note": "B slips to April"}
+    answer = running.client.post(
+        "/forecast-adjustments", json=body, headers=auth("manager")
+    )
+    assert answer.status_code == 201, answer.text
+    revised = running.client.post(
+        "/forecast-adjustments", json=body | {"amount": "950"}, headers=auth("admin")
+    )
+    assert (revised.status_code, revised.json()["amount"]) == (200, "950")
+
+    page = read(running, period="2031-Q1", min_position=revised.json()["position"])
+
+    [row] = page["rows"]
+    assert (row["expected_amount"], row["adjusted_amount"]) == ("725", "950")
+    assert (row["adjustment_note"], row["adjusted_by"]) == ("B slips to April", "root")
+    assert page["totals"][0]["adjusted_amount"] is None
+    for role in ("rep", "analyst", "service"):
+        denied = running.client.post(
+            "/forecast-adjustments", json=body, headers=auth(role)
+        )
+        assert denied.status_code == 403, role
+    assert running.client.post("/forecast-adjustments", json=body).status_code == 401
+    for bad in ({"period": "2031-Q9"}, {"amount": "-1"}, {"scope": "territory"}):
+        refused = running.client.post(
+            "/forecast-adjustments", json=body | bad, headers=auth("manager")
+        )
+        assert refused.status_code == 422, bad
