@@ -11,6 +11,7 @@ from api.routes import (
     agenda,
     contacts,
     corrective_actions,
+    forecast_accuracy,
     forecast_adjustments,
     forecast_flow,
     forecasts,
@@ -58,6 +59,7 @@ api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
 api_router.include_router(forecast_flow.router)
+api_router.include_router(forecast_accuracy.router)
 api_router.include_router(forecast_adjustments.router)
 api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)

@@ -266,3 +266,35 @@ def test_a_manager_s_adjustment_shows_beside_the_raw_forecast(running: Engine) -
             "/forecast-adjustments", json=body | bad, headers=auth("manager")
         )
         assert refused.status_code == 422, bad
+
+
+def test_accuracy_of_a_closed_period(running: Engine) -> None:
+    """Nothing was forecast for January 2020 nor won in it: no rows; a
+    period still running and bad offsets are refused."""
+    page = read(running, "auditor", period="2020-01")  # the forecast route works
+    assert page["rows"] == []
+    answer = running.client.get(
+        "/forecasts/accuracy",
+        params={"period": "2020-01", "offsets": "30,7"},
+        headers=auth("analyst"),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == []
+    for query in (
+        {"period": "2999-01"},
+        {"period": "2020-01", "offsets": "0"},
+        {"period": "2020-01", "offsets": "x"},
+        {
+            "period": "2020-01",
+            "offsets": ",".join(["1"] * 13) + ",2,3,4,5,6,7,8,9,10,11,12,13",
+        },
+    ):
+        bad = running.client.get(
+            "/forecasts/accuracy", params=query, headers=auth("admin")
+        )
+        assert bad.status_code == 422, query
+    assert running.client.get("/forecasts/accuracy?period=2020-01").status_code == 401
+    denied = running.client.get(
+        "/forecasts/accuracy?period=2020-01", headers=auth("rep")
+    )
+    assert denied.status_code == 403

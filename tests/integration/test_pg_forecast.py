@@ -43,3 +43,7 @@ class TestPgHistoricalMethod(on_sqlite.TestHistoricalMethod):
 
 class TestPgDealFlow(on_sqlite.TestDealFlow):
     """Deal flow between two moments, on PostgreSQL."""
+
+
+class TestPgForecastAccuracy(on_sqlite.TestForecastAccuracy):
+    """Forecast accuracy, on PostgreSQL."""

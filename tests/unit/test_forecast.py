@@ -20,6 +20,7 @@ from domain.periods import parse
 from domain.pipeline import DEFAULT_PIPELINE_ID
 from infra.view_store import SQLiteViewStore, ViewStore
 from projections.forecast import Forecast
+from projections.forecast_accuracy import accuracy
 from projections.forecast_flow import flow
 from projections.forecast_history import as_rates, stage_rates
 from projections.forecast_query import forecast
@@ -303,3 +304,31 @@ class TestDealFlow:
             (f.kind, f.currency, f.deals, D(str(f.amount)), D(str(f.change)))
             for f in found
         ]
+
+
+class TestForecastAccuracy:
+    def test_october_at_31_20_and_7_days_before_its_end(self, history: History) -> None:
+        """Ann won D3 (500) on 20 Oct. On 1 Oct D3 closed in September (said
+        0); on 12 Oct it closed on 31 Oct in qualification (500 x 20 % =
+        100); on 25 Oct it was won (500)."""
+        history.runner.catch_up()
+        with history.store.transaction() as cursor:
+            found = accuracy(
+                cursor,
+                history.store.names(Forecast),
+                period=parse("2026-10"),
+                group_by="rep",
+                offsets=[31, 20, 7],
+            )
+        got = [
+            (
+                None if a.total else history.names[UUID(a.group or "")],
+                a.currency,
+                D(str(a.won)),
+                [D(str(a.said.get(d, 0))) for d in (31, 20, 7)],
+                [a.error_pct(d) for d in (31, 20, 7)],
+            )
+            for a in found
+        ]
+        expected = (D(500), [D(0), D(100), D(500)], [D(-100), D(-80), D(0)])
+        assert got == [("Ann", "EUR", *expected), (None, "EUR", *expected)]
