@@ -81,8 +81,10 @@ class Figures:
             self.open_count += count
 
 
-def statement(group_by: str, as_of: datetime | None) -> tuple[str, int]:
-    """The SQL of a forecast, and how many times it takes ``as_of``."""
+def source(group_by: str, as_of: datetime | None) -> tuple[str, str, int]:
+    """The group column, the ``FROM ... WHERE`` of the deal states in a
+    period (two ``%s`` for its first and last day), and how many times it
+    takes ``as_of``."""
     column, subject = GROUPS[group_by]
     valid = NOW if as_of is None else AT
     join = ""
@@ -92,17 +94,31 @@ def statement(group_by: str, as_of: datetime | None) -> tuple[str, int]:
             f" LEFT JOIN {{attributes}} a ON a.subject_id = {subject}"
             f" AND a.attribute = '{attribute}' AND " + valid.format(alias="a")
         )
+    where = (
+        f" FROM {{deal_intervals}} i{join}"
+        " WHERE i.forecast_date >= %s AND i.forecast_date <= %s AND "
+        + valid.format(alias="i")
+    )
+    uses = 0 if as_of is None else (4 if subject else 2)
+    return column, where, uses
+
+
+def params(period: Period, as_of: datetime | None, uses: int) -> list[Any]:
+    joined = [as_of] * (uses - 2) if uses else []
+    return [*joined, period.first, period.last, *([as_of] * min(uses, 2))]
+
+
+def statement(group_by: str, as_of: datetime | None) -> tuple[str, int]:
+    """The SQL of a forecast, and how many times it takes ``as_of``."""
+    column, where, uses = source(group_by, as_of)
     sql = (
         f"SELECT {column}, i.currency, i.status, i.category,"
         " CAST(i.pipeline_id AS TEXT), i.stage, SUM(i.amount),"
         " SUM(i.amount * i.probability), COUNT(*)"
-        f" FROM {{deal_intervals}} i{join}"
-        " WHERE i.forecast_date >= %s AND i.forecast_date <= %s AND "
-        + valid.format(alias="i")
+        + where
         + f" GROUP BY {column}, i.currency, i.status, i.category, i.pipeline_id,"
         " i.stage"
     )
-    uses = 0 if as_of is None else (4 if subject else 2)
     return sql, uses
 
 
@@ -120,9 +136,7 @@ def forecast(
     and stage, 0-1), open deals are weighted by them instead of their
     probability, where a stage has one."""
     sql, uses = statement(group_by, as_of)
-    joined = [as_of] * (uses - 2) if uses else []
-    params = [*joined, period.first, period.last, *([as_of] * min(uses, 2))]
-    cursor.execute(tables.sql(sql), params)
+    cursor.execute(tables.sql(sql), params(period, as_of, uses))
     return fold(cursor.fetchall(), rates or {})
 
 

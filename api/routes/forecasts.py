@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator
@@ -26,13 +26,14 @@ from api.schemas.forecasts import (
     StageRateOut,
 )
 from commands.base import Caller
-from domain.periods import parse
+from domain.periods import Period, parse
 from projections.adjustments import Adjustments, adjusted
 from projections.agenda import utc
 from projections.control import Control
 from projections.forecast import Forecast
 from projections.forecast_history import as_rates, stage_rates
-from projections.forecast_query import forecast, totals
+from projections.forecast_query import Rates, forecast, totals
+from projections.forecast_range import spreads
 from projections.quota import ALL, quotas
 
 router = APIRouter(tags=["forecasts"])
@@ -71,6 +72,17 @@ FiscalStart = Annotated[
 MinPosition = Annotated[int | None, Query(ge=0, description="wait for this")]
 
 
+@dataclass(frozen=True)
+class Asked:
+    period: Period
+    group_by: str
+    as_of: dt.datetime | None
+    rates: Rates
+
+    def kw(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
 @dataclass
 class ForecastQuery:
     period: PeriodText
@@ -79,6 +91,8 @@ class ForecastQuery:
     method: Annotated[Method, Query()] = "configured"
     fiscal_year_start: FiscalStart = None
     min_position: MinPosition = None
+    range: Annotated[bool, Query(description="P10/P50/P90 by simulation")] = False
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 1
 
 
 @router.get("/forecasts", response_model=ForecastOut, responses={503: {}})
@@ -88,17 +102,13 @@ def get_forecast(
     query: Annotated[ForecastQuery, Depends()],
 ) -> ForecastOut:
     """Per group (rep, team, territory of the account, pipeline) and
-    currency: open amount per forecast category, weighted amount, closed won
-    and lost, deal counts. An open deal counts in the period of its expected
-    close date, a closed one in the period it was won or lost. Teams and
-    territories are those of the moment asked about. Rep and team rows and
-    the totals carry the quota (the `won_amount` standards in force for the
-    period, per rep, summed over the team's current reps) and attainment.
-    `method=historical` weights open deals with the observed rate at which
-    deals in their stage were later won (as recorded by `as_of`), where a
-    stage has one. Managers, analysts, auditors and admins."""
-    fy = query.fiscal_year_start or container.settings.fiscal_year_start
-    period = parse(query.period, fy)
+    currency: open amount per forecast category, weighted amount, won, lost,
+    counts, quota and attainment, adjusted figures; `method=historical`
+    weights with observed stage rates; `range=true` adds P10/P50/P90 (README,
+    Forecasts). Managers, analysts, auditors and admins."""
+    period = parse(
+        query.period, query.fiscal_year_start or container.settings.fiscal_year_start
+    )
     for view in (VIEW, Control.name, Adjustments.name):  # quotas, adjustments
         wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
@@ -108,18 +118,15 @@ def get_forecast(
         observed = []
         if query.method == "historical":
             observed = stage_rates(cursor, names, query.as_of)
-        rows = forecast(
-            cursor,
-            names,
-            period=period,
-            group_by=query.group_by,
-            as_of=query.as_of,
-            rates=as_rates(observed),
-        )
+        asked = Asked(period, query.group_by, query.as_of, as_rates(observed))
+        rows = forecast(cursor, names, **asked.kw())
         quota = quotas(cursor, store.names(Control), period, query.group_by)
         said = adjusted(
             cursor, store.names(Adjustments), query.group_by, period.label, query.as_of
         )
+        spread = {}
+        if query.range:
+            spread = spreads(cursor, names, **asked.kw(), seed=query.seed, rows=rows)
     return ForecastOut(
         period=PeriodOut.of(period),
         group_by=query.group_by,
@@ -130,7 +137,7 @@ def get_forecast(
                 f,
                 quota.get((f.group, f.currency)),
                 said.get((f.group or "", f.currency)),
-            )
+            ).model_copy(update=spread.get((f.group, f.currency), {}))
             for f in rows
         ],
         totals=[FiguresOut.of(f, quota.get((ALL, f.currency))) for f in totals(rows)],

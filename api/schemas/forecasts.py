@@ -59,6 +59,9 @@ class FiguresOut(BaseModel):
         default=None, description="closed_won / quota x 100"
     )
 
+    p10: Decimal | None = Field(default=None, description="range=true: won by")
+    p50: Decimal | None = None
+    p90: Decimal | None = None
     adjusted_amount: Decimal | None = Field(
         default=None, description="rep and team: a manager's figure (raw kept)"
     )
@@ -85,7 +88,15 @@ class FiguresOut(BaseModel):
         )
 
 
-ADJUSTED = {"adjusted_amount", "adjustment_note", "adjusted_by", "adjusted_at"}
+ADJUSTED = {
+    "adjusted_amount",
+    "adjustment_note",
+    "adjusted_by",
+    "adjusted_at",
+    "p10",
+    "p50",
+    "p90",
+}
 
 
 EXAMPLE_ROW: dict[str, Any] = {

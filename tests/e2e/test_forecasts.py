@@ -298,3 +298,15 @@ def test_accuracy_of_a_closed_period(running: Engine) -> None:
         "/forecasts/accuracy?period=2020-01", headers=auth("rep")
     )
     assert denied.status_code == 403
+
+
+def test_a_seeded_range(running: Engine) -> None:
+    position = deals(running)  # 1000 at 50 %, 300 at 75 %
+    first = read(running, period="2031-Q1", range="true", seed=7, min_position=position)
+    again = read(running, period="2031-Q1", range="true", seed=7)
+    [row] = first["rows"]
+    figures = [float(row[p]) for p in ("p10", "p50", "p90")]
+    assert figures == [float(again["rows"][0][p]) for p in ("p10", "p50", "p90")]
+    assert set(figures) <= {0, 300, 1000, 1300} and figures == sorted(figures)
+    assert (figures[0], figures[2]) == (0, 1300)
+    assert read(running, period="2031-Q1")["rows"][0]["p50"] is None

@@ -24,6 +24,7 @@ from projections.forecast_accuracy import accuracy
 from projections.forecast_flow import flow
 from projections.forecast_history import as_rates, stage_rates
 from projections.forecast_query import forecast
+from projections.forecast_range import open_deals, percentiles
 from projections.runner import Runner
 from tests.unit.forecast_world import History, at, day, plain
 from tests.unit.helpers import memory_app
@@ -332,3 +333,43 @@ class TestForecastAccuracy:
         ]
         expected = (D(500), [D(0), D(100), D(500)], [D(-100), D(-80), D(0)])
         assert got == [("Ann", "EUR", *expected), (None, "EUR", *expected)]
+
+
+class TestForecastRange:
+    def test_certain_deals_give_one_figure(self) -> None:
+        deals = [("a", 1000.0, 1.0), ("b", 300.0, 0.0)]
+        assert percentiles(D(500), deals, "1") == (D(1500), D(1500), D(1500))
+
+    def test_an_even_chance_spreads_the_range(self) -> None:
+        p10, _, p90 = percentiles(D(0), [("a", 1000.0, 0.5)], "1")
+        assert (p10, p90) == (D(0), D(1000))
+
+    def test_the_fixture_as_of_15_october_is_reproducible(
+        self, history: History
+    ) -> None:
+        """Ann: D1 1000 at 75 %, D3 500 at 20 %; Bob: D2 3000 at 50 %."""
+        history.runner.catch_up()
+        with history.store.transaction() as cursor:
+            found = open_deals(
+                cursor,
+                history.store.names(Forecast),
+                period=parse("2026-Q4"),
+                group_by="rep",
+                as_of=at("2026-10-15"),
+                rates={},
+            )
+        chances = {
+            history.names[UUID(group or "")]: sorted((a, c) for _, a, c in deals)
+            for (group, _), deals in found.items()
+        }
+        assert chances == {
+            "Ann": [(500.0, 0.2), (1000.0, 0.75)],
+            "Bob": [(3000.0, 0.5)],
+        }
+        ann = next(
+            v for (g, _), v in found.items() if history.names[UUID(g or "")] == "Ann"
+        )
+        first = percentiles(D(0), ann, "7:ann")
+        assert first == percentiles(D(0), ann, "7:ann")
+        assert set(first) <= {D(0), D(500), D(1000), D(1500)}
+        assert first[0] <= first[1] <= first[2]
