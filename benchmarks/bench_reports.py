@@ -46,6 +46,7 @@ from infra.projection_host import progress_printer
 from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.actions import CorrectiveActions
+from projections.adjustments import Adjustments
 from projections.control import Control
 from projections.forecast import Forecast
 from projections.runner import Runner
@@ -54,7 +55,7 @@ from projections.view import View
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_reports"
 VIEWS_SCHEMA = f"{SCHEMA}_views"
-VIEWS: tuple[type[View], ...] = (Forecast, Control, CorrectiveActions)
+VIEWS: tuple[type[View], ...] = (Forecast, Control, CorrectiveActions, Adjustments)
 
 
 @dataclass(frozen=True)
