@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from projections.view import Cursor, Tables
 
@@ -119,15 +119,11 @@ def _number(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
 
-@dataclass
-class Tally:
+class Tally(NamedTuple):
+    """A numerator and a denominator (a tuple: reports build thousands)."""
+
     numerator: Decimal = Decimal(0)
     denominator: Decimal = Decimal(0)
-
-    def __iadd__(self, other: Tally) -> Tally:
-        self.numerator += other.numerator
-        self.denominator += other.denominator
-        return self
 
     def value(self, metric: str) -> Decimal | None:
         """The metric's value; None for a rate or average of nothing."""
