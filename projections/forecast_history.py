@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from projections.forecast import moment
 from projections.forecast_query import AT, NOW, Rates
 from projections.view import Cursor, Tables
 
@@ -58,3 +59,48 @@ def stage_rates(
 
 def as_rates(found: list[StageRate]) -> Rates:
     return {(r.pipeline_id, r.stage): r.rate for r in found}
+
+
+INTERVALS = (
+    "SELECT CAST(opportunity_id AS TEXT), CAST(pipeline_id AS TEXT), stage,"
+    " status, seq, valid_from, valid_to FROM {deal_intervals}"
+    " WHERE valid_from <= %s ORDER BY 1, seq"
+)
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    """Median days: in each stage (stays that ended by the moment asked,
+    summed per deal), and from opening to closing (deals closed by then)."""
+
+    in_stage: dict[tuple[str, str], Decimal]
+    to_close: dict[str, Decimal]
+
+
+def _median(values: list[float]) -> Decimal:
+    ordered, n = sorted(values), len(values)
+    middle = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    return Decimal(str(round(middle, 2)))
+
+
+def stage_times(cursor: Cursor, tables: Tables, as_of: datetime) -> StageTimes:
+    """From every state recorded by ``as_of`` (one pass over the deals)."""
+    cursor.execute(tables.sql(INTERVALS), [as_of])
+    stays: dict[tuple[str, str], dict[str, float]] = {}
+    closes: dict[str, list[float]] = {}
+    opened: dict[str, datetime] = {}
+    for deal, pipeline, stage, status, seq, start, end in cursor.fetchall():
+        start, end = moment(start), None if end is None else moment(end)
+        if int(seq) == 0:
+            opened[deal] = start
+        if status == "open" and end is not None and end <= as_of:
+            days = (end - start).total_seconds() / 86400
+            per_deal = stays.setdefault((pipeline, stage), {})
+            per_deal[deal] = per_deal.get(deal, 0.0) + days
+        elif status != "open" and deal in opened:
+            days = (start - opened[deal]).total_seconds() / 86400
+            closes.setdefault(pipeline, []).append(days)
+    return StageTimes(
+        {k: _median(list(v.values())) for k, v in sorted(stays.items())},
+        {k: _median(v) for k, v in sorted(closes.items())},
+    )

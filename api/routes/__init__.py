@@ -14,6 +14,7 @@ from api.routes import (
     forecast_accuracy,
     forecast_adjustments,
     forecast_flow,
+    forecast_stages,
     forecasts,
     health,
     history,
@@ -60,6 +61,7 @@ api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
 api_router.include_router(forecast_flow.router)
 api_router.include_router(forecast_accuracy.router)
+api_router.include_router(forecast_stages.router)
 api_router.include_router(forecast_adjustments.router)
 api_router.include_router(forecasts.router)
 api_router.include_router(standards.router)

@@ -310,3 +310,25 @@ def test_a_seeded_range(running: Engine) -> None:
     assert set(figures) <= {0, 300, 1000, 1300} and figures == sorted(figures)
     assert (figures[0], figures[2]) == (0, 1300)
     assert read(running, period="2031-Q1")["rows"][0]["p50"] is None
+
+
+def test_stage_history(running: Engine) -> None:
+    position = deals(running)
+    page = read_stages(running, min_position=position)
+    assert page["pipelines"] == [] and page["stages"] == []  # nothing closed yet
+    before = read_stages(running, as_of="2000-01-01T00:00:00Z")
+    assert before["stages"] == [] and before["as_of"] == "2000-01-01T00:00:00Z"
+    assert running.client.get("/forecasts/stages").status_code == 401
+    assert (
+        running.client.get("/forecasts/stages", headers=auth("rep")).status_code == 403
+    )
+    bad = running.client.get("/forecasts/stages?as_of=soon", headers=auth("admin"))
+    assert bad.status_code == 422
+
+
+def read_stages(engine: Engine, **query: Any) -> Any:
+    answer = engine.client.get(
+        "/forecasts/stages", params=query, headers=auth("analyst")
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()

@@ -47,3 +47,7 @@ class TestPgDealFlow(on_sqlite.TestDealFlow):
 
 class TestPgForecastAccuracy(on_sqlite.TestForecastAccuracy):
     """Forecast accuracy, on PostgreSQL."""
+
+
+class TestPgStageTimes(on_sqlite.TestStageTimes):
+    """Median days in stage and to close, on PostgreSQL."""

@@ -22,7 +22,7 @@ from infra.view_store import SQLiteViewStore, ViewStore
 from projections.forecast import Forecast
 from projections.forecast_accuracy import accuracy
 from projections.forecast_flow import flow
-from projections.forecast_history import as_rates, stage_rates
+from projections.forecast_history import as_rates, stage_rates, stage_times
 from projections.forecast_query import forecast
 from projections.forecast_range import open_deals, percentiles
 from projections.runner import Runner
@@ -373,3 +373,22 @@ class TestForecastRange:
         assert first == percentiles(D(0), ann, "7:ann")
         assert set(first) <= {D(0), D(500), D(1000), D(1500)}
         assert first[0] <= first[1] <= first[2]
+
+
+class TestStageTimes:
+    def test_median_days_in_each_stage_and_to_close(self, history: History) -> None:
+        """By 30 Nov: D1 39 days in prospecting and 24 in negotiation (until
+        its close date changed; that stay goes on); D2 37 + 21 = 58 in
+        proposal; D3 25 + 15 = 40 in qualification. D3 closed after 40 days,
+        D2 after 58: median 49."""
+        history.runner.catch_up()
+        with history.store.transaction() as cursor:
+            times = stage_times(cursor, history.store.names(Forecast), at("2026-11-30"))
+        pipeline = str(DEFAULT_PIPELINE_ID)
+        assert times.in_stage == {
+            (pipeline, "negotiation"): D(24),
+            (pipeline, "proposal"): D(58),
+            (pipeline, "prospecting"): D(39),
+            (pipeline, "qualification"): D(40),
+        }
+        assert times.to_close == {pipeline: D(49)}
