@@ -40,6 +40,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m benchmarks.bench_commands
 	$(PY) -m benchmarks.bench_projections
 	$(PY) -m benchmarks.bench_outreach
+	$(PY) -m benchmarks.bench_reports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -57,6 +57,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "invalid body, reused Idempotency-Key, or a rule broken"},
 }
 
+MANAGERS = frozenset({"manager", "admin"})
 MAX_KEY = 255
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 _WRITE_FIELDS = frozenset({"version", "position"})
@@ -207,9 +208,15 @@ async def catalogue_write(request: Request) -> Write:
     return _write(request, CATALOGUE)
 
 
+async def manager_write(request: Request) -> Write:
+    """``write`` for what managers and admins change (standards, actions)."""
+    return _write(request, MANAGERS)
+
+
 WriteDep = Annotated[Write, Depends(write)]
 AdminWriteDep = Annotated[Write, Depends(admin_write)]
 CatalogueWriteDep = Annotated[Write, Depends(catalogue_write)]
+ManagerWriteDep = Annotated[Write, Depends(manager_write)]
 
 
 def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
@@ -235,7 +242,7 @@ HEADERS = [
 ``Header(...)`` parameters."""
 
 
-WRITE_DEPENDENCIES = {write, admin_write, catalogue_write}
+WRITE_DEPENDENCIES = {write, admin_write, catalogue_write, manager_write}
 
 
 def document_headers(routes: Iterable[BaseRoute]) -> None:

@@ -10,15 +10,20 @@ from collections.abc import Callable
 
 from commands.application import SalesApplication
 from infra.view_store import ViewStore
+from projections.actions import CorrectiveActions
+from projections.adjustments import Adjustments
 from projections.agenda import Agenda
 from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
+from projections.control import Control
+from projections.forecast import Forecast
 from projections.lead_sources import LeadSources
 from projections.lists import Lists
 from projections.outreach import Outreach
 from projections.runner import Progress, Runner, Status
 from projections.territories import Territories
+from projections.territory_coverage import TerritoryCoverage
 from projections.view import View
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,11 @@ VIEWS: tuple[type[View], ...] = (
     Outreach,
     Territories,
     LeadSources,
+    Forecast,
+    Control,
+    CorrectiveActions,
+    TerritoryCoverage,
+    Adjustments,
 )
 
 

@@ -46,6 +46,7 @@ class Settings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     poll_interval: float = Field(default=1.0, gt=0, le=60)
     outreach: OutreachSettings = Field(default_factory=OutreachSettings)
+    fiscal_year_start: int = Field(default=1, ge=1, le=12)
 
     @field_validator("database_url")
     @classmethod
@@ -90,6 +91,7 @@ class Settings(BaseModel):
             "port": env.get("SFA_PORT") or 8000,
             "poll_interval": env.get("SFA_DB_POLL_INTERVAL") or 1.0,
             "outreach": _outreach(env),
+            "fiscal_year_start": env.get("SFA_FISCAL_YEAR_START") or 1,
         }
         try:
             return cls.model_validate(values)
@@ -104,6 +106,7 @@ _KEYS = {
     "host": "SFA_HOST",
     "port": "SFA_PORT",
     "poll_interval": "SFA_DB_POLL_INTERVAL",
+    "fiscal_year_start": "SFA_FISCAL_YEAR_START",
 }
 
 

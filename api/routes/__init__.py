@@ -14,6 +14,12 @@ from api.routes import (
     configurations,
     configurator,
     contacts,
+    corrective_actions,
+    forecast_accuracy,
+    forecast_adjustments,
+    forecast_flow,
+    forecast_stages,
+    forecasts,
     health,
     history,
     knowledge,
@@ -28,11 +34,15 @@ from api.routes import (
     projections,
     quote_decisions,
     quotes,
+    reports,
     reps,
+    standards,
     teams,
     territories,
+    territories_report,
     territory_realign,
     territory_views,
+    time_report,
 )
 
 
@@ -77,3 +87,13 @@ api_router.include_router(territory_views.router)
 api_router.include_router(territories.router)
 api_router.include_router(lead_lists.router)
 api_router.include_router(lead_sources.router)
+api_router.include_router(forecast_flow.router)
+api_router.include_router(forecast_accuracy.router)
+api_router.include_router(forecast_stages.router)
+api_router.include_router(forecast_adjustments.router)
+api_router.include_router(forecasts.router)
+api_router.include_router(standards.router)
+api_router.include_router(reports.router)
+api_router.include_router(corrective_actions.router)
+api_router.include_router(time_report.router)
+api_router.include_router(territories_report.router)

@@ -1,0 +1,250 @@
+"""The control report: per member of a scope and metric, the standard in
+force, the actual, the variance and its status, and the trend.
+
+What must hold:
+- Standards are per-rep targets (``domain.standard``). Each active rep gets,
+  per metric (and activity kind, currency), the most specific standard of
+  the period's kind whose target is in force for the period: rep, then its
+  team, then its territory, then everyone. A retired one applies no longer.
+- A member (a rep, a team, a territory, everyone) measures only its reps
+  with a standard for the metric: its actual pools their tallies; its
+  standard is the sum of their targets for counts and amounts, the mean for
+  rates and averages.
+- Status from the variance in % (its sign turned where lower is better):
+  ``above`` from +above, ``on_track`` from -below, ``below`` from
+  -far_below, else ``far_below``; ``no_data`` for a rate of nothing.
+- Teams and territories are the reps' current ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.periods import Period
+from domain.standard import lower_is_better
+from projections.control_measures import MEASURES, Key, Tally, measure
+from projections.forecast_query import money
+from projections.view import Cursor, Tables
+
+SPECIFIC = ("rep", "team", "territory", "everyone")
+STANDARDS = (  # every revision of every standard of a period kind
+    "SELECT s.standard_id, s.metric, s.activity_kind, s.currency, s.scope,"
+    " s.subject, t.effective_from, t.target FROM {standards} s JOIN {targets} t"
+    " ON t.standard_id = s.standard_id WHERE s.period_kind = %s"
+    " ORDER BY s.standard_id, t.effective_from"
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    above: Decimal = Decimal(10)
+    below: Decimal = Decimal(10)
+    far_below: Decimal = Decimal(30)
+
+    def status(self, metric: str, standard: Decimal, actual: Decimal | None) -> str:
+        if actual is None:
+            return "no_data"
+        sign = -1 if lower_is_better(metric) else 1
+        if standard == 0:
+            pct = Decimal(sign * 100) if actual else Decimal(0)
+        else:
+            pct = sign * (actual - standard) * 100 / standard
+        if pct >= self.above:
+            return "above"
+        if pct >= -self.below:
+            return "on_track"
+        return "below" if pct >= -self.far_below else "far_below"
+
+
+@dataclass
+class Rep:
+    rep_id: str
+    name: str
+    team_id: str | None
+    team_name: str | None
+    territory: str | None
+
+    def subject(self, scope: str) -> str | None:
+        """What a standard of ``scope`` names to apply to this rep."""
+        return {"rep": self.rep_id, "team": self.team_id}.get(scope, self.territory)
+
+    def member(self, scope: str) -> tuple[str, str] | None:
+        """(member id, member name) in ``scope``; None: not in any."""
+        if scope == "rep":
+            return self.rep_id, self.name
+        if scope == "team":
+            return (self.team_id, self.team_name or "") if self.team_id else None
+        if scope == "territory":
+            return (self.territory, self.territory) if self.territory else None
+        return "everyone", "everyone"
+
+
+@dataclass
+class Cell:
+    """One member and metric in one period."""
+
+    standard: Decimal
+    actual: Decimal | None
+
+
+@dataclass
+class Line:
+    member: str
+    member_name: str
+    key: Key
+    standard: Decimal
+    actual: Decimal | None
+    status: str
+    trend: list[tuple[str, Cell | None]] = field(default_factory=list)
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.actual is None else self.actual - self.standard
+
+    @property
+    def variance_pct(self) -> Decimal | None:
+        v = self.variance
+        return None if v is None or not self.standard else v * 100 / self.standard
+
+
+def window(period: Period) -> tuple[datetime, datetime]:
+    start = datetime.combine(period.first, time(), UTC)
+    return start, datetime.combine(period.last + timedelta(days=1), time(), UTC)
+
+
+def active_reps(cursor: Cursor, tables: Tables) -> list[Rep]:
+    cursor.execute(
+        tables.sql(
+            "SELECT CAST(r.rep_id AS TEXT), r.name, CAST(r.team_id AS TEXT), t.name,"
+            " r.territory FROM {reps} r"
+            " LEFT JOIN {teams} t ON t.team_id = r.team_id WHERE r.active = TRUE"
+            " ORDER BY r.name, r.rep_id"
+        )
+    )
+    return [
+        Rep(str(r[0]), r[1], None if r[2] is None else str(r[2]), r[3], r[4])
+        for r in cursor.fetchall()
+    ]
+
+
+def targets(
+    cursor: Cursor, tables: Tables, periods: list[Period], reps: list[Rep]
+) -> list[dict[Key, dict[str, Decimal]]]:
+    """Per period: per metric key, each rep's target in force for it (one
+    query: every revision of the standards of the periods' kind)."""
+    cursor.execute(tables.sql(STANDARDS), [periods[0].kind])
+    revisions: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+    standards: dict[Any, tuple[Any, ...]] = {}
+    for standard_id, *definition, effective_from, target in cursor.fetchall():
+        standards[standard_id] = tuple(definition)
+        revisions[standard_id].append((_date(effective_from), target))
+    return [_in_force(standards, revisions, p, reps) for p in periods]
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _in_force(
+    standards: dict[Any, tuple[Any, ...]],
+    revisions: dict[Any, list[tuple[Any, Any]]],
+    period: Period,
+    reps: list[Rep],
+) -> dict[Key, dict[str, Decimal]]:
+    chosen: dict[tuple[Key, str], tuple[int, Decimal]] = {}
+    for standard_id, (metric, kind, currency, scope, subject) in standards.items():
+        target = None
+        for day, value in revisions[standard_id]:  # by date
+            if day <= period.last:
+                target = value
+        if target is None:
+            continue
+        rank = SPECIFIC.index(scope)
+        for rep in reps:
+            if scope != "everyone" and rep.subject(scope) != subject:
+                continue
+            at = ((metric, kind, currency), rep.rep_id)
+            if at not in chosen or rank <= chosen[at][0]:
+                chosen[at] = (rank, money(target))
+    found: dict[Key, dict[str, Decimal]] = defaultdict(dict)
+    for (key, rep_id), (_, target) in chosen.items():
+        found[key][rep_id] = target
+    return found
+
+
+def cells(
+    members: dict[str, str],
+    wanted: dict[Key, dict[str, Decimal]],
+    tallies: dict[Key, dict[tuple[str, int], Tally]],
+    index: int,
+) -> dict[tuple[str, Key], Cell]:
+    """Per (member, key): the member's standard and actual in window
+    ``index``. ``members``: each rep's member (reps in none are left out)."""
+    found: dict[tuple[str, Key], Cell] = {}
+    for key, by_rep in wanted.items():
+        counted = tallies.get(key, {})
+        pooled: dict[str, list[Any]] = {}
+        for rep_id, target in by_rep.items():
+            member = members.get(rep_id)
+            if member is None:
+                continue
+            acc = pooled.get(member)
+            if acc is None:
+                acc = pooled[member] = [Decimal(0), Decimal(0), Decimal(0), 0]
+            tally = counted.get((rep_id, index))
+            if tally is not None:
+                acc[0] += tally.numerator
+                acc[1] += tally.denominator
+            acc[2] += target
+            acc[3] += 1
+        averaged = MEASURES[key[0]].denominator is not None
+        for member, (num, den, total, count) in pooled.items():
+            standard = total / count if averaged else total
+            found[(member, key)] = Cell(standard, Tally(num, den).value(key[0]))
+    return found
+
+
+def control_report(
+    cursor: Cursor,
+    tables: Tables,
+    *,
+    period: Period,
+    scope: str,
+    until: datetime,
+    trend: int = 3,
+    thresholds: Thresholds = Thresholds(),
+) -> list[Line]:
+    """A ``Line`` per member and metric key with a standard in ``period``, its
+    ``trend`` the ``trend`` periods before (oldest first). ``until``: the
+    moment asked about (the on-time shares count what was due by then)."""
+    reps = active_reps(cursor, tables)
+    periods = [period.previous(n) for n in range(trend, 0, -1)] + [period]
+    wanted = targets(cursor, tables, periods, reps)
+    keys = sorted({key for w in wanted for key in w}, key=str)
+    windows = [window(p) for p in periods]
+    tallies = measure(cursor, tables, keys, windows, until)
+    members = {r.rep_id: m[0] for r in reps if (m := r.member(scope))}
+    grid = [cells(members, w, tallies, i) for i, w in enumerate(wanted)]
+    names = {m[0]: m[1] for rep in reps if (m := rep.member(scope))}
+    lines = []
+    for (member, key), cell in grid[-1].items():
+        status = thresholds.status(key[0], cell.standard, cell.actual)
+        history = [
+            (p.label, g.get((member, key))) for p, g in zip(periods, grid, strict=True)
+        ]
+        lines.append(
+            Line(
+                member,
+                names[member],
+                key,
+                cell.standard,
+                cell.actual,
+                status,
+                history[:-1],
+            )
+        )
+    return lines
