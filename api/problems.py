@@ -14,6 +14,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from commands.base import Conflict, Forbidden, IdReused, NotFound, StaleVersion
@@ -50,7 +51,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    """The request's body or parameters, or a command a route builds from
+    them (a ``pydantic.ValidationError`` raised inside the route), do not
+    validate: the client's input is at fault, so 422, never 500."""
+    assert isinstance(exc, (RequestValidationError, ValidationError))
     errors = [
         {"field": _field_path(e["loc"]), "message": e["msg"]} for e in exc.errors()
     ]
@@ -125,6 +129,7 @@ def _title(status: int) -> str:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(OperationalError, _store_unavailable)
