@@ -45,6 +45,7 @@ from commands.base import (
 from infra.settings import Principal
 
 CATALOGUE = frozenset({"admin", "service"})
+RECRUITERS = frozenset({"manager", "admin"})
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[SalesApplication, C, Context], Outcome]
 Present = Callable[[Any], BaseModel]
@@ -207,9 +208,15 @@ async def catalogue_write(request: Request) -> Write:
     return _write(request, CATALOGUE)
 
 
+async def recruiter_write(request: Request) -> Write:
+    """``write`` for recruiting: managers and admins."""
+    return _write(request, RECRUITERS)
+
+
 WriteDep = Annotated[Write, Depends(write)]
 AdminWriteDep = Annotated[Write, Depends(admin_write)]
 CatalogueWriteDep = Annotated[Write, Depends(catalogue_write)]
+RecruiterWriteDep = Annotated[Write, Depends(recruiter_write)]
 
 
 def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
@@ -235,7 +242,7 @@ HEADERS = [
 ``Header(...)`` parameters."""
 
 
-WRITE_DEPENDENCIES = {write, admin_write, catalogue_write}
+WRITE_DEPENDENCIES = {write, admin_write, catalogue_write, recruiter_write}
 
 
 def document_headers(routes: Iterable[BaseRoute]) -> None:

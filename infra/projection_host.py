@@ -15,6 +15,7 @@ from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
 from projections.lists import Lists
+from projections.recruiting import Recruiting
 from projections.runner import Progress, Runner, Status
 from projections.view import View
 
@@ -26,6 +27,7 @@ VIEWS: tuple[type[View], ...] = (
     Agenda,
     Catalog,
     Commerce,
+    Recruiting,
 )
 
 

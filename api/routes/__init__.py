@@ -9,6 +9,7 @@ from api.routes import (
     accounts,
     activities,
     agenda,
+    candidates,
     configurations,
     configurator,
     contacts,
@@ -24,6 +25,7 @@ from api.routes import (
     projections,
     quote_decisions,
     quotes,
+    recruiting,
     reps,
     teams,
 )
@@ -63,3 +65,5 @@ api_router.include_router(knowledge.router)
 api_router.include_router(quotes.router)
 api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
+api_router.include_router(recruiting.router)
+api_router.include_router(candidates.router)
