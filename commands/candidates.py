@@ -31,7 +31,13 @@ from commands.base import (
     repeat_of_creation,
     save,
 )
-from commands.hiring import Key, Source, recruiting_pipeline, require_recruiter
+from commands.hiring import (
+    Key,
+    Source,
+    recruiting_pipeline,
+    require_recruiter,
+    save_with_pipeline,
+)
 from commands.normalise import Email, Money, Name, Text
 from commands.reps import active_rep
 from domain.base import check
@@ -104,12 +110,11 @@ def apply(app: SalesApplication, cmd: Apply, ctx: Context) -> Outcome:
     plan = referenced(app, HiringPlan, cmd.plan_id, "unknown_plan")
     check(plan.status == "open", "plan_closed", "the hiring plan is closed")
     position = plan.position(cmd.position_key)
-    pipeline, new = recruiting_pipeline(app)
+    pipeline, _ = recruiting_pipeline(app)
     stage = pipeline.require_stage(cmd.stage or pipeline.keys[0]).key
     quals = {q["key"]: q["min_score"] for q in position["qualifications"]}
     fields.update(stage=stage, qualifications=quals)
-    candidate = Candidate(id=candidate_id, **fields)
-    return save(app, ctx, candidate, *((pipeline,) if new else ()), created=True)
+    return save_with_pipeline(app, ctx, lambda: Candidate(id=candidate_id, **fields))
 
 
 def _load(app: SalesApplication, cmd: CandidateCommand, ctx: Context) -> Candidate:

@@ -10,15 +10,18 @@ What must hold:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from pydantic import Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import (
     Caller,
     Command,
+    Conflict,
     Context,
     Forbidden,
     Outcome,
@@ -91,6 +94,23 @@ def require_recruiter(caller: Caller) -> None:
         raise Forbidden(f"{caller.name} may not run recruiting: managers and admins")
 
 
+def save_with_pipeline(
+    app: SalesApplication, ctx: Context, make: Callable[[], Aggregate]
+) -> Outcome:
+    """Saves the new record ``make()`` makes, with the recruiting pipeline if
+    it does not exist yet. When another command created the pipeline
+    meanwhile, the record is made and saved again, alone."""
+    pipeline, new = recruiting_pipeline(app)
+    if not new:
+        return save(app, ctx, make(), created=True)
+    try:
+        return save(app, ctx, make(), pipeline, created=True)
+    except Conflict:
+        if exists(app, RECRUITING_PIPELINE_ID) is None:
+            raise
+        return save(app, ctx, make(), created=True)
+
+
 def recruiting_pipeline(app: SalesApplication) -> tuple[Pipeline, bool]:
     """The recruiting pipeline, and whether it is new (to be saved)."""
     found = exists(app, RECRUITING_PIPELINE_ID)
@@ -116,10 +136,7 @@ def draw_up_plan(app: SalesApplication, cmd: DrawUpPlan, ctx: Context) -> Outcom
     if found is not None:
         return repeat_of_creation(app, found, HiringPlan, fields)
     _check_teams(app, positions)
-    plan = HiringPlan.draw_up(plan_id, **fields)
-    pipeline, new = recruiting_pipeline(app)
-    others = (pipeline,) if new else ()
-    return save(app, ctx, plan, *others, created=True)
+    return save_with_pipeline(app, ctx, lambda: HiringPlan.draw_up(plan_id, **fields))
 
 
 def _load(app: SalesApplication, plan_id: UUID, ctx: Context) -> HiringPlan:
