@@ -14,6 +14,7 @@ from projections.agenda import Agenda
 from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
+from projections.development import Development
 from projections.lists import Lists
 from projections.recruiting import Recruiting
 from projections.runner import Progress, Runner, Status
@@ -28,6 +29,7 @@ VIEWS: tuple[type[View], ...] = (
     Catalog,
     Commerce,
     Recruiting,
+    Development,
 )
 
 

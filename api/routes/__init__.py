@@ -10,6 +10,7 @@ from api.routes import (
     activities,
     agenda,
     candidates,
+    coaching,
     configurations,
     configurator,
     contacts,
@@ -28,6 +29,7 @@ from api.routes import (
     recruiting,
     reps,
     teams,
+    training,
 )
 
 
@@ -67,3 +69,5 @@ api_router.include_router(quote_decisions.router)
 api_router.include_router(orders.router)
 api_router.include_router(recruiting.router)
 api_router.include_router(candidates.router)
+api_router.include_router(training.router)
+api_router.include_router(coaching.router)
