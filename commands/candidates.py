@@ -13,6 +13,7 @@ What must hold:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -24,6 +25,7 @@ from commands.application import SalesApplication
 from commands.base import (
     Command,
     Context,
+    Forbidden,
     Outcome,
     chosen_or_new,
     load,
@@ -39,6 +41,7 @@ from commands.hiring import (
     save_with_pipeline,
 )
 from commands.normalise import Email, Money, Name, Text
+from commands.personal_data import shredder_of
 from commands.reps import active_rep
 from domain.base import check
 from domain.candidate import Candidate
@@ -157,6 +160,30 @@ def reject(app: SalesApplication, cmd: RejectCandidate, ctx: Context) -> Outcome
     candidate = _load(app, cmd, ctx)
     candidate.reject(cmd.reason)
     return save(app, ctx, candidate)
+
+
+class ForgetCandidate(CandidateCommand):
+    pass
+
+
+def forget_candidate(
+    app: SalesApplication, cmd: ForgetCandidate, ctx: Context
+) -> Outcome:
+    """Admins only. The key goes first, then ``Forgotten`` (as for leads,
+    ``commands.personal_data``); again changes nothing. The answer holds
+    the candidate as it now reads: erased."""
+    if not ctx.caller.has("admin"):
+        raise Forbidden(f"{ctx.caller.name} may not forget candidates: admins only")
+    candidate = load(app, Candidate, cmd.candidate_id, ctx)
+    if candidate.forgotten:
+        return Outcome(candidate, app.recorder.max_notification_id() or 0)
+    shredder = shredder_of(app)
+    if shredder is not None:
+        shredder.forget_subjects([candidate.id])
+    candidate.forget()
+    outcome = save(app, ctx, candidate)
+    erased = load(app, Candidate, candidate.id, Context.anonymous())
+    return replace(outcome, aggregate=erased)
 
 
 def assimilate(app: SalesApplication, cmd: Assimilate, ctx: Context) -> Outcome:

@@ -14,13 +14,16 @@ What must hold:
   accepted offer only.
 - A candidate rejected, or who declined, changes no more: ``active`` is
   false. Moving to the stage they are in records nothing.
-- Name and email are personal data (``domain.personal``).
+- Name, email, assessment notes and the reasons of a decline or rejection
+  are personal data (``domain.personal``). A forgotten candidate
+  (``Forgotten``: that data erased, its key destroyed) changes no more.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -39,6 +42,24 @@ APPLIED, OFFERED, HIRED, DECLINED, REJECTED = (
 
 
 class Candidate(SalesAggregate):
+    forgotten = False
+
+    class Forgotten(SalesAggregate.Event):
+        """The candidate's personal data was erased (its key destroyed)."""
+
+        forgets: ClassVar[tuple[str, ...]] = ()
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.forgotten = True
+
+    def forget(self) -> None:
+        """Once; the command destroys the key first."""
+        if not self.forgotten:
+            self.trigger_event(self.Forgotten)
+
+    def _check_remembered(self) -> None:
+        check(not self.forgotten, "candidate_forgotten", "the candidate is forgotten")
+
     @event("Applied")
     def __init__(
         self,
@@ -73,6 +94,7 @@ class Candidate(SalesAggregate):
         return self.status not in (DECLINED, REJECTED)
 
     def _check_active(self) -> None:
+        self._check_remembered()
         check(self.active, "candidate_closed", f"the candidate is {self.status}")
 
     def move_to(self, stage: str) -> None:
@@ -121,6 +143,7 @@ class Candidate(SalesAggregate):
         self.start_date = start_date
 
     def accept_offer(self) -> None:
+        self._check_remembered()
         check(self.status == OFFERED, "no_open_offer", "no offer is open")
         self._offer_accepted()
 
@@ -129,6 +152,7 @@ class Candidate(SalesAggregate):
         self.status = HIRED
 
     def decline_offer(self, reason: str | None) -> None:
+        self._check_remembered()
         check(self.status == OFFERED, "no_open_offer", "no offer is open")
         self._offer_declined(reason=reason)
 
@@ -146,6 +170,7 @@ class Candidate(SalesAggregate):
         self.status = REJECTED
 
     def _check_hired(self) -> None:
+        self._check_remembered()
         check(self.status == HIRED, "not_hired", "assimilation follows a hire")
 
     def schedule_start(self, start_date: date) -> None:
@@ -188,4 +213,11 @@ class Candidate(SalesAggregate):
         self.checklist = {**self.checklist, item: True}
 
 
-declare(Candidate, Applied=("name", "email"), state=("name", "email"))
+declare(
+    Candidate,
+    Applied=("name", "email"),
+    Assessed=("note",),
+    OfferDeclined=("reason",),
+    Rejected=("reason",),
+    state=("name", "email"),
+)

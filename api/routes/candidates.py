@@ -4,39 +4,35 @@ them: candidates' names are personal data)."""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ContainerDep
-from api.reads import wait_for_position
 from api.routes.recruiting import Recruiter
 from api.schemas.recruiting import (
     AssessmentIn,
     AssimilationIn,
     CandidateIn,
-    CandidateItem,
     CandidateOut,
-    CandidatePage,
     CandidateReasonIn,
     CandidateStageIn,
     OfferIn,
 )
-from api.writes import WRITE_ERRORS, RecruiterWriteDep, read_response
+from api.writes import (
+    WRITE_ERRORS,
+    AdminWriteDep,
+    RecruiterWriteDep,
+    read_response,
+)
 from commands import candidates as cmd
 from commands.base import Context, load
 from domain.candidate import Candidate
-from projections.recruiting import Recruiting
-from projections.recruiting_query import candidates
 
 router = APIRouter(prefix="/candidates", tags=["recruiting"])
 Out = CandidateOut
 ONE = "/{candidate_id}"
-Status = Annotated[
-    str | None, Query(pattern="^(applied|offered|hired|declined|rejected)$")
-]
 
 
 @router.post("", status_code=201, response_model=Out, responses=WRITE_ERRORS)
@@ -44,39 +40,6 @@ def apply(body: CandidateIn, w: RecruiterWriteDep) -> JSONResponse:
     """A candidate for a position of an open plan, with their source and
     its cost; they enter the recruiting pipeline's first stage."""
     return w.run(cmd.apply, cmd.Apply(**body.model_dump()), Out.of)
-
-
-@router.get("", response_model=CandidatePage, responses={503: {}})
-def list_candidates(
-    _: Recruiter,
-    container: ContainerDep,
-    plan_id: UUID | None = None,
-    position_key: str | None = None,
-    source: str | None = None,
-    stage: str | None = None,
-    status: Status = None,
-    cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    min_position: Annotated[int | None, Query(ge=0)] = None,
-) -> CandidatePage:
-    """Candidates in the order they applied (no names: see ``GET /{id}``)."""
-    wait_for_position(container, Recruiting.name, min_position, 5.0)
-    store = container.projections.store
-    position = store.position(Recruiting.name)
-    filters = {"plan_id": plan_id, "position_key": position_key, "source": source}
-    with store.transaction() as c:
-        page = candidates(
-            c,
-            store.names(Recruiting),
-            after=cursor,
-            limit=limit,
-            stage=stage,
-            status=status,
-            **filters,
-        )
-    after = None if page.after is None else str(page.after)
-    items = [CandidateItem.of(row) for row in page.rows]
-    return CandidatePage(items=items, next_cursor=after, position=position)
 
 
 @router.get(ONE, response_model=Out, responses={404: {}})
@@ -133,6 +96,14 @@ def reject(
 ) -> JSONResponse:
     command = cmd.RejectCandidate(candidate_id=candidate_id, reason=body.reason)
     return w.run(cmd.reject, command, Out.of)
+
+
+@router.post(ONE + "/forget", response_model=Out, responses=WRITE_ERRORS)
+def forget(candidate_id: UUID, w: AdminWriteDep) -> JSONResponse:
+    """Admins only: erase the candidate's personal data (name, email,
+    notes, reasons); the rest of their history stays."""
+    command = cmd.ForgetCandidate(candidate_id=candidate_id)
+    return w.run(cmd.forget_candidate, command, Out.of)
 
 
 @router.post(ONE + "/assimilation", response_model=Out, responses=WRITE_ERRORS)

@@ -1,5 +1,6 @@
-"""``/hiring-plans`` and ``/recruiting/funnel``: managers and admins plan
-hiring; the funnel per source is read by them and by analysts."""
+"""``/hiring-plans``, ``GET /candidates`` and ``/recruiting/funnel``:
+managers and admins plan hiring and list candidates; the funnel per source
+is read by them and by analysts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from api.auth import allowed
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.recruiting import (
+    CandidateItem,
+    CandidatePage,
     FunnelOut,
     PlanIn,
     PlanOut,
@@ -26,12 +29,15 @@ from commands.base import Caller, Context, load
 from commands.hiring import recruiting_pipeline
 from domain.hiring import HiringPlan
 from projections.recruiting import Recruiting
-from projections.recruiting_query import funnel
+from projections.recruiting_query import candidates, funnel
 
 router = APIRouter(tags=["recruiting"])
 Out = PlanOut
 ONE = "/hiring-plans/{plan_id}"
 Recruiter = Annotated[Caller, allowed(RECRUITERS)]
+Status = Annotated[
+    str | None, Query(pattern="^(applied|offered|hired|declined|rejected)$")
+]
 FunnelReader = Annotated[Caller, allowed(RECRUITERS | {"analyst"})]
 
 
@@ -92,3 +98,36 @@ def get_funnel(
         for r in rows
     ]
     return FunnelOut(sources=sources, position=position)
+
+
+@router.get("/candidates", response_model=CandidatePage, responses={503: {}})
+def list_candidates(
+    _: Recruiter,
+    container: ContainerDep,
+    plan_id: UUID | None = None,
+    position_key: str | None = None,
+    source: str | None = None,
+    stage: str | None = None,
+    status: Status = None,
+    cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    min_position: Annotated[int | None, Query(ge=0)] = None,
+) -> CandidatePage:
+    """Candidates in the order they applied (no names: see ``GET /{id}``)."""
+    wait_for_position(container, Recruiting.name, min_position, 5.0)
+    store = container.projections.store
+    position = store.position(Recruiting.name)
+    filters = {"plan_id": plan_id, "position_key": position_key, "source": source}
+    with store.transaction() as c:
+        page = candidates(
+            c,
+            store.names(Recruiting),
+            after=cursor,
+            limit=limit,
+            stage=stage,
+            status=status,
+            **filters,
+        )
+    after = None if page.after is None else str(page.after)
+    items = [CandidateItem.of(row) for row in page.rows]
+    return CandidatePage(items=items, next_cursor=after, position=position)

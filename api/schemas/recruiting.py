@@ -157,6 +157,7 @@ class CandidateOut(RecordOut):
     start_date: date | None
     mentor_id: UUID | None
     checklist: dict[str, bool] = Field(description="item -> done")
+    forgotten: bool = Field(description="personal data erased")
 
 
 class CandidateItem(BaseModel):
