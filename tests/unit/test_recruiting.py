@@ -366,3 +366,59 @@ def test_random_histories_agree_with_a_model(actions: list[str]) -> None:
             key = fields["qualification"]
             scores[key] = fields["score"]
         assert app.repository.get(cid).status == status
+
+
+PLAN_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["position", "spend", "close"]),
+        st.sampled_from(["ae_north", "ae_south", "sdr"]),
+        st.integers(-5, 500),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=PLAN_STEPS)
+def test_random_plan_changes_agree_with_a_model(
+    steps: list[tuple[str, str, int]],
+) -> None:
+    """Given positions, spend and closing in any order, a change lands
+    exactly when the plan is open, the position key is new and the amount
+    positive, and the plan's positions and spend are those that landed."""
+    app = memory_app()
+    plan_id = plan(app)
+    keys, spend, is_open = {"ae_north"}, dict[str, Decimal](), True
+    for step, key, number in steps:
+        if step == "position":
+            command: Any = cmd.AddPosition.model_validate(
+                {**position(key), "plan_id": plan_id}
+            )
+            handler: Any = cmd.add_position
+            allowed = is_open and key not in keys
+        elif step == "spend":
+            command = cmd.RecordSpend.model_construct(
+                plan_id=plan_id, source=key, amount=Decimal(number), currency="EUR"
+            )
+            handler, allowed = cmd.record_spend, is_open and number > 0
+        else:
+            command, handler = cmd.ClosePlan(plan_id=plan_id), cmd.close_plan
+            allowed = is_open
+        try:
+            run(app, handler, command, MANAGER)
+        except RuleBroken:
+            assert not allowed, step
+            continue
+        assert allowed, step
+        if step == "position":
+            keys.add(key)
+        elif step == "spend":
+            spend[key] = spend.get(key, Decimal(0)) + number
+        else:
+            is_open = False
+    found: Any = app.repository.get(plan_id)
+    assert (set(found.positions), found.spend, found.status) == (
+        keys,
+        spend,
+        "open" if is_open else "closed",
+    )
