@@ -45,6 +45,7 @@ from commands.base import (
 from infra.settings import Principal
 
 CATALOGUE = frozenset({"admin", "service"})
+RECRUITERS = frozenset({"manager", "admin"})
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[SalesApplication, C, Context], Outcome]
 Present = Callable[[Any], BaseModel]
@@ -213,10 +214,16 @@ async def manager_write(request: Request) -> Write:
     return _write(request, MANAGERS)
 
 
+async def recruiter_write(request: Request) -> Write:
+    """``write`` for recruiting: managers and admins."""
+    return _write(request, RECRUITERS)
+
+
 WriteDep = Annotated[Write, Depends(write)]
 AdminWriteDep = Annotated[Write, Depends(admin_write)]
 CatalogueWriteDep = Annotated[Write, Depends(catalogue_write)]
 ManagerWriteDep = Annotated[Write, Depends(manager_write)]
+RecruiterWriteDep = Annotated[Write, Depends(recruiter_write)]
 
 
 def _header(name: str, about: str, max_length: int | None = None) -> dict[str, Any]:
@@ -242,7 +249,13 @@ HEADERS = [
 ``Header(...)`` parameters."""
 
 
-WRITE_DEPENDENCIES = {write, admin_write, catalogue_write, manager_write}
+WRITE_DEPENDENCIES = {
+    write,
+    admin_write,
+    catalogue_write,
+    manager_write,
+    recruiter_write,
+}
 
 
 def document_headers(routes: Iterable[BaseRoute]) -> None:

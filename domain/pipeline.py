@@ -201,3 +201,17 @@ class Pipeline(SalesAggregate):
     @event("StageRemoved")
     def _stage_removed(self, stage: StageSpec) -> None:
         self.stages = tuple(s for s in self.stages if s.key != stage["key"])
+
+
+RECRUITING_PIPELINE_ID = uuid5(NAMESPACE_URL, "sfa:pipeline:recruiting")
+"""Candidates move through this pipeline: a ``Pipeline`` like the sales one,
+so admins change its stages with the same ``/pipelines`` commands. A stage's
+probability reads as the chance a candidate there is hired."""
+
+RECRUITING_STAGES: tuple[Stage, ...] = (
+    Stage("planning", "Planning", 5, "pipeline"),
+    Stage("recruiting", "Recruiting", 10, "pipeline"),
+    Stage("selection", "Selection", 30, "best_case"),
+    Stage("hiring", "Hiring", 70, "commit"),
+    Stage("assimilation", "Assimilation", 100, "closed"),
+)

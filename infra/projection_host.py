@@ -17,10 +17,12 @@ from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
 from projections.control import Control
+from projections.development import Development
 from projections.forecast import Forecast
 from projections.lead_sources import LeadSources
 from projections.lists import Lists
 from projections.outreach import Outreach
+from projections.recruiting import Recruiting
 from projections.runner import Progress, Runner, Status
 from projections.territories import Territories
 from projections.territory_coverage import TerritoryCoverage
@@ -42,6 +44,8 @@ VIEWS: tuple[type[View], ...] = (
     CorrectiveActions,
     TerritoryCoverage,
     Adjustments,
+    Recruiting,
+    Development,
 )
 
 

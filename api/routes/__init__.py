@@ -10,6 +10,8 @@ from api.routes import (
     activities,
     agenda,
     audit,
+    candidates,
+    coaching,
     collisions,
     configurations,
     configurator,
@@ -34,6 +36,7 @@ from api.routes import (
     projections,
     quote_decisions,
     quotes,
+    recruiting,
     reports,
     reps,
     standards,
@@ -43,6 +46,7 @@ from api.routes import (
     territory_realign,
     territory_views,
     time_report,
+    training,
 )
 
 
@@ -97,3 +101,7 @@ api_router.include_router(reports.router)
 api_router.include_router(corrective_actions.router)
 api_router.include_router(time_report.router)
 api_router.include_router(territories_report.router)
+api_router.include_router(recruiting.router)
+api_router.include_router(candidates.router)
+api_router.include_router(training.router)
+api_router.include_router(coaching.router)
