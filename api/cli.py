@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
+from api import kafka_cli
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -134,6 +135,7 @@ def parser() -> argparse.ArgumentParser:
     views.add_argument("action", choices=["status", "run", "rebuild"])
     views.add_argument("names", nargs="*", help="views (default: all)")
     views.set_defaults(func=projections)
+    kafka_cli.add_commands(commands)
     return root
 
 

@@ -38,6 +38,8 @@ class Settings(BaseModel):
     sqlite_path: Path = Path("var/sfa.db")
     kafka_bootstrap: str | None = None
     kafka_topic_prefix: str = Field(default="sfa", pattern=r"^[A-Za-z0-9._-]+$")
+    kafka_partitions: int = Field(default=3, ge=1, le=10_000)
+    kafka_replication: int = Field(default=1, ge=1, le=100)
     api_tokens: dict[str, Principal] = Field(default_factory=dict)
     dev_token: str | None = None
     host: str = "127.0.0.1"
@@ -81,6 +83,8 @@ class Settings(BaseModel):
             "sqlite_path": env.get("SFA_SQLITE_PATH") or "var/sfa.db",
             "kafka_bootstrap": env.get("SFA_KAFKA_BOOTSTRAP") or None,
             "kafka_topic_prefix": env.get("SFA_KAFKA_TOPIC_PREFIX") or "sfa",
+            "kafka_partitions": env.get("SFA_KAFKA_PARTITIONS") or 3,
+            "kafka_replication": env.get("SFA_KAFKA_REPLICATION") or 1,
             "api_tokens": tokens,
             "dev_token": dev_token,
             "host": env.get("SFA_HOST") or "127.0.0.1",
@@ -96,6 +100,8 @@ class Settings(BaseModel):
 _KEYS = {
     "database_url": "SFA_DATABASE_URL",
     "kafka_topic_prefix": "SFA_KAFKA_TOPIC_PREFIX",
+    "kafka_partitions": "SFA_KAFKA_PARTITIONS",
+    "kafka_replication": "SFA_KAFKA_REPLICATION",
     "api_tokens": "SFA_API_TOKENS",
     "host": "SFA_HOST",
     "port": "SFA_PORT",
