@@ -18,6 +18,7 @@ from api.routes import (
     pipelines,
     projections,
     reps,
+    schemas,
     teams,
 )
 
@@ -49,3 +50,4 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(schemas.router)
