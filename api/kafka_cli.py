@@ -34,6 +34,39 @@ def relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def tail(args: argparse.Namespace) -> int:
+    from infra.kafka.schemas import catalogue
+    from infra.kafka.tail import Tail, topic_names
+    from infra.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        print(f"sfa: configuration error: {e}", file=sys.stderr)
+        return 2
+    if not settings.kafka_bootstrap:
+        print("sfa: set SFA_KAFKA_BOOTSTRAP to tail Kafka topics", file=sys.stderr)
+        return 2
+    aggregates = {s.aggregate for s in catalogue().values()}
+    topics = topic_names(settings.kafka_topic_prefix, args.topics, aggregates)
+    where = "the beginning" if args.from_beginning else "now"
+    print(f"sfa: tailing {', '.join(topics)} from {where}", file=sys.stderr)
+    follower = Tail(
+        settings.kafka_bootstrap, topics, from_beginning=args.from_beginning
+    )
+    try:
+        follower.run(_print_line, limit=args.limit, as_json=args.json)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        follower.close()
+    return 0
+
+
+def _print_line(text: str) -> None:
+    print(text, flush=True)
+
+
 def add_commands(commands: Any) -> None:
     """Registers the Kafka commands on the ``sfa`` parser's subcommands."""
     run = commands.add_parser(
@@ -41,3 +74,15 @@ def add_commands(commands: Any) -> None:
     )
     run.add_argument("action", nargs="?", choices=["run", "status"], default="run")
     run.set_defaults(func=relay)
+    follow = commands.add_parser(
+        "tail", help="print events from Kafka topics as they arrive"
+    )
+    follow.add_argument(
+        "topics", nargs="*", metavar="TOPIC", help="e.g. sfa.contact (default: all)"
+    )
+    follow.add_argument(
+        "--from-beginning", action="store_true", help="replay the topics first"
+    )
+    follow.add_argument("--limit", type=int, help="stop after this many events")
+    follow.add_argument("--json", action="store_true", help="whole CloudEvents")
+    follow.set_defaults(func=tail)
