@@ -2,8 +2,11 @@
 
 What must hold:
 - At least once. A batch's position is saved only after the broker has
-  acknowledged every record of it; a crash, a lost broker or a lost database
-  at any moment leads to the batch being sent again, never to a skipped event.
+  acknowledged every record of it and of every batch before it; a crash, a
+  lost broker or a lost database at any moment leads to the unsaved batches
+  being sent again, never to a skipped event. Up to ``max_pending`` batches
+  are in flight at once (sending the next while the broker acknowledges the
+  last), so the producer never waits for the log or the other way round.
 - In order per key. Events are sent in log order through one idempotent
   producer with one request in flight and retries without a deadline, so a
   record is never overtaken by a later one of its aggregate. When a send
@@ -20,7 +23,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaProducer
@@ -38,6 +43,15 @@ class Stopped(Exception):
     """The relay was asked to stop while records were unacknowledged."""
 
 
+@dataclass
+class Pending:
+    """A batch handed to the producer and not yet saved as acknowledged."""
+
+    end: int  # the position of its last event
+    futures: list[Any]
+    topics: set[str]
+
+
 class Relay:
     def __init__(
         self,
@@ -46,6 +60,7 @@ class Relay:
         config: KafkaConfig,
         *,
         batch_size: int = 1000,
+        max_pending: int = 2,
         poll_interval: float = 1.0,
         ack_wait: float = 5.0,
         producer_factory: Callable[[KafkaConfig], KafkaProducer] = new_producer,
@@ -54,6 +69,7 @@ class Relay:
         self.store = store
         self.config = config
         self.batch_size = batch_size
+        self.max_pending = max_pending
         self.poll_interval = poll_interval
         self.ack_wait = ack_wait
         self.producer_factory = producer_factory
@@ -63,6 +79,8 @@ class Relay:
         self.wake = threading.Event()
         self.last_error: str | None = None
         self._producer: KafkaProducer | None = None
+        self._pending: deque[Pending] = deque()
+        self._creator: threading.Thread | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._behind_since: float | None = None
@@ -79,60 +97,115 @@ class Relay:
         return int(self.log.recorder.max_notification_id() or 0)
 
     def step(self, until: int | None = None) -> int:
-        """Publishes one batch; returns how far the position moved (0: done)."""
+        """Sends the next batch and saves the position of every batch the
+        broker has acknowledged, in order; returns how far the sent position
+        moved (0: everything up to the head is sent, acknowledged and saved)."""
         head = self.head() if until is None else min(self.head(), until)
-        position = self.position()
-        if position >= head:
-            return 0
-        notifications = self.log.recorder.select_notifications(
-            start=position, limit=self.batch_size, stop=head, inclusive_of_start=False
-        )
+        start = self._pending[-1].end if self._pending else self.position()
+        notifications = []
+        if start < head:
+            notifications = self.log.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=head, inclusive_of_start=False
+            )
         if not notifications:
+            self._settle_all()
             return 0
-        self.publish([self.encoder.message(n) for n in notifications])
-        moved_to = int(notifications[-1].id)
-        with self.store.transaction() as cursor:
-            self.store.save_position(cursor, self.tracking_name, moved_to)
-        return moved_to - position
+        end = int(notifications[-1].id)
+        self._send([self.encoder.message(n) for n in notifications], end)
+        while len(self._pending) > self.max_pending:
+            self._await(self._pending[0])
+            self._save_acknowledged()
+        self._save_acknowledged()
+        return end - start
 
-    def publish(self, messages: Sequence[Message]) -> None:
-        """Returns once the broker acknowledged every message; raises otherwise
-        (after every message handed to the producer was settled)."""
-        self.topics.ensure({m.topic for m in messages})
-        producer = self.producer()
-        futures: list[Any] = []
+    def _send(self, messages: Sequence[Message], end: int) -> None:
+        """Hands a batch to the producer (no waiting for the broker)."""
         try:
-            for m in messages:
-                futures.append(
-                    producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
-                )
-        finally:
-            self._settle(producer, messages)
-        for future in futures:
-            if future.failed():
-                self._drop_producer()
-                raise future.exception
+            self.topics.ensure({m.topic for m in messages})
+            producer = self.producer()
+            futures = [
+                producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+                for m in messages
+            ]
+        except BaseException:
+            self._abandon()
+            raise
+        self._pending.append(Pending(end, futures, {m.topic for m in messages}))
 
-    def _settle(self, producer: KafkaProducer, messages: Sequence[Message]) -> None:
-        """Waits until every queued record is acknowledged or failed. The
-        producer retries on its own; meanwhile the relay says so, and makes
-        sure the topics exist (a broker that lost them gets them again)."""
+    def _await(self, batch: Pending) -> None:
+        """Waits until every record of ``batch`` is acknowledged or failed.
+        The producer retries on its own meanwhile; the relay says so, and
+        makes sure the topics exist (a broker that lost them gets them)."""
         started = time.monotonic()
-        while True:
+        for future in batch.futures:
+            while not future.is_done:
+                try:
+                    future.get(timeout=self.ack_wait)
+                except KafkaTimeoutError:
+                    self._still_waiting(started, batch.topics)
+                except Exception:
+                    break  # failed: _save_acknowledged raises it
+
+    def _still_waiting(self, started: float, topics: set[str]) -> None:
+        waited = time.monotonic() - started
+        self.last_error = f"broker has not acknowledged for {waited:.0f} s"
+        logger.warning("kafka relay: %s; still retrying", self.last_error)
+        if self._stop.is_set():
+            self._pending.clear()
+            self._drop_producer()
+            raise Stopped("stopped with records unacknowledged")
+        self._recreate_topics(topics)
+
+    def _recreate_topics(self, topics: set[str]) -> None:
+        """Creates the topics again if absent (a broker that lost them), in a
+        thread of its own: an admin client can hang on a broker that does not
+        answer, and the relay must keep watching its records meanwhile."""
+        if self._creator is not None and self._creator.is_alive():
+            return
+
+        def create() -> None:
             try:
-                producer.flush(timeout=self.ack_wait)
-                return
-            except KafkaTimeoutError:
-                waited = time.monotonic() - started
-                self.last_error = f"broker has not acknowledged for {waited:.0f} s"
-                logger.warning("kafka relay: %s; still retrying", self.last_error)
-            if self._stop.is_set():
-                self._drop_producer()
-                raise Stopped("stopped with records unacknowledged")
-            try:
-                self.topics.create({m.topic for m in messages})
-            except KafkaError as e:
+                self.topics.create(topics)
+            except Exception as e:  # the broker is still away: next time
                 logger.info("kafka relay: cannot check topics yet: %s", e)
+
+        self._creator = threading.Thread(target=create, daemon=True)
+        self._creator.start()
+
+    def _save_acknowledged(self) -> None:
+        """Saves the end of the last batch that, with all before it, the
+        broker acknowledged. A failed record: everything sent is settled,
+        nothing after it saved, and the error raised (the caller sends again
+        from the saved position)."""
+        end = None
+        while self._pending and all(f.is_done for f in self._pending[0].futures):
+            batch = self._pending[0]
+            failed = next((f for f in batch.futures if f.failed()), None)
+            if failed is not None:
+                self._save(end)
+                self._abandon()
+                raise failed.exception
+            end = self._pending.popleft().end
+        self._save(end)
+
+    def _save(self, end: int | None) -> None:
+        if end is not None:
+            with self.store.transaction() as cursor:
+                self.store.save_position(cursor, self.tracking_name, end)
+
+    def _settle_all(self) -> None:
+        for batch in list(self._pending):
+            self._await(batch)
+        self._save_acknowledged()
+
+    def _abandon(self) -> None:
+        """After a failure: waits for every record handed to the producer (so
+        nothing sent before can arrive after a re-sent copy), then forgets
+        the unsaved batches and the producer."""
+        for batch in list(self._pending):
+            self._await(batch)
+        self._pending.clear()
+        self._drop_producer()
 
     def producer(self) -> KafkaProducer:
         if self._producer is None:
@@ -199,7 +272,11 @@ class Relay:
         self.stop()
         producer, self._producer = self._producer, None
         if producer is not None:
-            producer.close(timeout=5)
+            try:
+                producer.flush(timeout=5)
+            except KafkaError:
+                logger.warning("kafka relay: closing with records unacknowledged")
+            producer.close(timeout=0)
 
     def status(self) -> Status:
         position, head = self.position(), self.head()

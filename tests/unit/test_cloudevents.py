@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from commands.contacts import RegisterContact, register_contact
-from infra.kafka.cloudevents import CONTENT_TYPE, CloudEventEncoder, event_id
+from infra.kafka.cloudevents import (
+    CONTENT_TYPE,
+    NAMESPACE,
+    CloudEventEncoder,
+    event_id,
+)
 from tests.unit.helpers import memory_app, run
 
 
@@ -75,3 +80,12 @@ class TestCloudEventEncoder:
             "key": "subject-1",
         }
         assert doc["data"]["added_later"] == 1
+
+
+def test_event_ids_are_uuid5_of_aggregate_and_version() -> None:
+    for aggregate_id in (uuid4(), uuid4()):
+        for version in (1, 2, 1000):
+            name = f"{aggregate_id}/{version}"
+            expected = str(uuid5(NAMESPACE, name))
+            assert event_id(aggregate_id, version) == expected
+            assert event_id(str(aggregate_id), version) == expected
