@@ -67,7 +67,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"sfa: development admin token: {settings.dev_token}")
         print("sfa: (set SFA_API_TOKENS to choose tokens; this one changes each start)")
     sys.stdout.flush()
-    container.projections.start()
+    if settings.projections_source == "kafka":
+        kafka_cli.start_view_workers(container)
+    else:
+        container.projections.start()
 
     def build() -> Container:
         return container
@@ -89,6 +92,9 @@ def projections(args: argparse.Namespace) -> int:
                 show = progress_printer(f"rebuild {name}", sys.stderr.write)
                 position = host.rebuild(name, show)
                 print(f"\nsfa: view {name} rebuilt to position {position}")
+        elif container.settings.projections_source == "kafka":
+            kafka_cli.start_view_workers(container, args.names or None)
+            _run_until_interrupted(None, None)
         else:
             _run_until_interrupted(host, args.names or None)
     except UnknownView as e:
@@ -108,9 +114,14 @@ def _print_status(statuses: list[Status]) -> None:
         )
 
 
-def _run_until_interrupted(host: ProjectionHost, names: list[str] | None) -> None:
-    host.start(names)
-    print("sfa: following the log; Ctrl-C stops", file=sys.stderr)
+def _run_until_interrupted(
+    host: ProjectionHost | None, names: list[str] | None
+) -> None:
+    """Runs the views in threads (``host``; None: they run already)."""
+    if host is not None:
+        host.start(names)
+    source = "the log" if host is not None else "Kafka"
+    print(f"sfa: following {source}; Ctrl-C stops", file=sys.stderr)
     try:
         while True:
             time.sleep(3600)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infra.bootstrap import Container
 
 
 def relay(args: argparse.Namespace) -> int:
@@ -65,6 +69,30 @@ def tail(args: argparse.Namespace) -> int:
 
 def _print_line(text: str) -> None:
     print(text, flush=True)
+
+
+def start_view_workers(
+    container: Container, names: list[str] | None = None
+) -> threading.Event:
+    """Views fed from Kafka (``SFA_PROJECTIONS_SOURCE=kafka``), one worker
+    thread per view; set the returned event to stop them."""
+    from infra.kafka.projection_worker import KafkaViewWorker
+
+    settings = container.settings
+    assert settings.kafka_bootstrap, "SFA_PROJECTIONS_SOURCE=kafka needs a broker"
+    stop = threading.Event()
+    for name in names or list(container.projections.runners):
+        view = type(container.projections.runner(name).view)()
+        worker = KafkaViewWorker(
+            view,
+            container.projections.store,
+            settings.kafka_bootstrap,
+            settings.kafka_topic_prefix,
+        )
+        threading.Thread(
+            target=worker.run, args=(stop,), name=f"kafka-view-{name}", daemon=True
+        ).start()
+    return stop
 
 
 def add_commands(commands: Any) -> None:

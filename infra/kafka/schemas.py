@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import typing_extensions
-from pydantic import ConfigDict, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 
 import domain
 from domain.base import SalesAggregate, public_type
@@ -63,14 +63,12 @@ class EventSchema:
             if f.name not in NOT_DATA
         }
 
+    def model(self) -> type[BaseModel]:
+        """The pydantic model of ``data``: every field required."""
+        return _model(self.type_name, self.event_class)
+
     def json_schema(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {k: (v, ...) for k, v in self.fields().items()}
-        model = create_model(
-            self.type_name.replace(".", "_"),
-            __config__=ConfigDict(arbitrary_types_allowed=False),
-            **fields,
-        )
-        schema = TypeAdapter(model).json_schema(mode="serialization")
+        schema = TypeAdapter(self.model()).json_schema(mode="serialization")
         schema.pop("title", None)
         return {
             "$schema": DIALECT,
@@ -79,6 +77,20 @@ class EventSchema:
             "description": f"`data` of {self.aggregate} event {self.name}",
             **schema,
         }
+
+
+_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def _model(type_name: str, event_class: type[Any]) -> type[BaseModel]:
+    found = _MODELS.get(type_name)
+    if found is None:
+        schema = EventSchema(type_name, type_name.split(".")[1], event_class)
+        fields: dict[str, Any] = {k: (v, ...) for k, v in schema.fields().items()}
+        found = _MODELS[type_name] = create_model(
+            type_name.replace(".", "_"), __config__=ConfigDict(extra="ignore"), **fields
+        )
+    return found
 
 
 def portable(annotation: Any) -> Any:
