@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -229,6 +230,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(argv)
+    # a stopped run still stops the broker it started (the context's finally)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = database_url()
     app = fresh_app(url)
     head = record_log(app, plan.events, progress=progress_line("recording the log"))

@@ -149,8 +149,11 @@ def _confluent(m: Any) -> Received:
     return Received(m.topic(), m.partition(), m.offset(), m.key(), m.value(), headers)
 
 
-def check_stream(received: list[Received], stored: list[Stored]) -> int:
-    """Asserts the delivery contract; returns how many duplicates arrived."""
+def check_stream(
+    received: list[Received], stored: list[Stored], resent_after: int = 0
+) -> int:
+    """Asserts the delivery contract; returns how many duplicates arrived.
+    Only events after position ``resent_after`` may come twice."""
     expected = {s.id: s for s in stored}
     first: dict[str, Received] = {}
     order: dict[str, list[int]] = defaultdict(list)
@@ -160,6 +163,7 @@ def check_stream(received: list[Received], stored: list[Stored]) -> int:
             continue  # another test's event on a shared topic
         if item.id in first:
             assert item.value == first[item.id].value, f"copies differ: {item.id}"
+            assert expected[item.id].position > resent_after, "re-sent too much"
             duplicates += 1
             continue
         first[item.id] = item

@@ -39,6 +39,10 @@ from projections.runner import Log, Progress, Status
 logger = logging.getLogger(__name__)
 
 
+BATCH_SIZE = 5000  # events read, encoded and sent at a time
+MAX_PENDING = 2  # batches sent, besides the newest, before waiting for acks
+
+
 class Stopped(Exception):
     """The relay was asked to stop while records were unacknowledged."""
 
@@ -59,8 +63,8 @@ class Relay:
         store: ViewStore,
         config: KafkaConfig,
         *,
-        batch_size: int = 1000,
-        max_pending: int = 2,
+        batch_size: int = BATCH_SIZE,
+        max_pending: int = MAX_PENDING,
         poll_interval: float = 1.0,
         ack_wait: float = 5.0,
         producer_factory: Callable[[KafkaConfig], KafkaProducer] = new_producer,
