@@ -71,7 +71,8 @@ def assemble(settings: Settings, app: SalesApplication) -> Container:
     """The container around an application that is already built."""
     store = view_store(settings)
     host = ProjectionHost(app, store, poll_interval=settings.poll_interval)
-    return Container(settings, app, host, relay(settings, app, store))
+    found = relay(settings, app, store)
+    return Container(settings=settings, app=app, projections=host, relay=found)
 
 
 def relay(settings: Settings, app: SalesApplication, store: ViewStore) -> Relay | None:
