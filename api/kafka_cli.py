@@ -39,6 +39,8 @@ def relay(args: argparse.Namespace) -> int:
 
 
 def tail(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
     from infra.kafka.schemas import catalogue
     from infra.kafka.tail import Tail, topic_names
     from infra.settings import Settings, SettingsError
@@ -55,9 +57,14 @@ def tail(args: argparse.Namespace) -> int:
     topics = topic_names(settings.kafka_topic_prefix, args.topics, aggregates)
     where = "the beginning" if args.from_beginning else "now"
     print(f"sfa: tailing {', '.join(topics)} from {where}", file=sys.stderr)
-    follower = Tail(
-        settings.kafka_bootstrap, topics, from_beginning=args.from_beginning
-    )
+    try:
+        follower = Tail(
+            settings.kafka_bootstrap, topics, from_beginning=args.from_beginning
+        )
+    except KafkaError as e:
+        where = settings.kafka_bootstrap
+        print(f"sfa: cannot reach Kafka at {where}: {e}", file=sys.stderr)
+        return 1
     try:
         follower.run(_print_line, limit=args.limit, as_json=args.json)
     except KeyboardInterrupt:
