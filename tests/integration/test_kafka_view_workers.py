@@ -115,8 +115,12 @@ def test_two_workers_one_killed_the_other_finishes_as_a_rebuild(
     record_log(app, 200)
     relay.catch_up()  # the topics exist before the workers subscribe
     first = Worker(database, kafka_bootstrap, prefix, tmp_path / "first.log")
-    second = Worker(database, kafka_bootstrap, prefix, tmp_path / "second.log")
+    second = None
     try:
+        # the second starts once the first made the tables: two first starts
+        # at once race on CREATE TABLE IF NOT EXISTS (PostgreSQL's pg_type)
+        wait_for(first.has_partitions, 90, first.output)
+        second = Worker(database, kafka_bootstrap, prefix, tmp_path / "second.log")
         both = lambda: first.has_partitions() and second.has_partitions()  # noqa: E731
         wait_for(both, 90, lambda: first.output() + second.output())
         head = record_log(app, 6000, seed=2)
@@ -129,7 +133,8 @@ def test_two_workers_one_killed_the_other_finishes_as_a_rebuild(
         relay.catch_up()
         wait_for(lambda: position(database) == head, 180, first.output)
     finally:
-        second.kill()
+        if second is not None:
+            second.kill()
         first.kill(signal.SIGTERM)
         relay.close()
         app.close()
