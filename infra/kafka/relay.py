@@ -33,6 +33,7 @@ from kafka.errors import KafkaError, KafkaTimeoutError
 
 from infra.kafka.cloudevents import CloudEventEncoder, Message
 from infra.kafka.producer import KafkaConfig, Topics, new_producer
+from infra.kafka.schemas import catalogue
 from infra.view_store import ViewStore
 from projections.runner import Log, Progress, Status
 
@@ -41,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000  # events read, encoded and sent at a time
 MAX_PENDING = 2  # batches sent, besides the newest, before waiting for acks
+
+
+def all_topics(prefix: str) -> set[str]:
+    """The topic of every aggregate type that has published events."""
+    return {f"{prefix}.{s.aggregate}" for s in catalogue().values()}
 
 
 class Stopped(Exception):
@@ -85,6 +91,7 @@ class Relay:
         self._producer: KafkaProducer | None = None
         self._pending: deque[Pending] = deque()
         self._creator: threading.Thread | None = None
+        self._made_topics = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._behind_since: float | None = None
@@ -104,6 +111,9 @@ class Relay:
         """Sends the next batch and saves the position of every batch the
         broker has acknowledged, in order; returns how far the sent position
         moved (0: everything up to the head is sent, acknowledged and saved)."""
+        if not self._made_topics:  # every type's topic, before the first send:
+            self.topics.ensure(all_topics(self.config.prefix))  # subscribers
+            self._made_topics = True  # (and views fed from Kafka) see them all
         head = self.head() if until is None else min(self.head(), until)
         start = self._pending[-1].end if self._pending else self.position()
         notifications = []
