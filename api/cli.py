@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_leads, cli_outreach, cli_territories
+from api import cli_leads, cli_outreach, cli_territories, kafka_cli
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -67,7 +67,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"sfa: development admin token: {settings.dev_token}")
         print("sfa: (set SFA_API_TOKENS to choose tokens; this one changes each start)")
     sys.stdout.flush()
-    container.projections.start()
+    if settings.projections_source == "kafka":
+        kafka_cli.start_view_workers(container)
+    else:
+        container.projections.start()
 
     def build() -> Container:
         return container
@@ -93,6 +96,9 @@ def projections(args: argparse.Namespace) -> int:
                 show = progress_printer(f"rebuild {name}", sys.stderr.write)
                 position = host.rebuild(name, show)
                 print(f"\nsfa: view {name} rebuilt to position {position}")
+        elif container.settings.projections_source == "kafka":
+            kafka_cli.start_view_workers(container, args.names or None)
+            _run_until_interrupted(None, None)
         else:
             _run_until_interrupted(host, args.names or None)
     except UnknownView as e:
@@ -112,9 +118,14 @@ def _print_status(statuses: list[Status]) -> None:
         )
 
 
-def _run_until_interrupted(host: ProjectionHost, names: list[str] | None) -> None:
-    host.start(names)
-    print("sfa: following the log; Ctrl-C stops", file=sys.stderr)
+def _run_until_interrupted(
+    host: ProjectionHost | None, names: list[str] | None
+) -> None:
+    """Runs the views in threads (``host``; None: they run already)."""
+    if host is not None:
+        host.start(names)
+    source = "the log" if host is not None else "Kafka"
+    print(f"sfa: following {source}; Ctrl-C stops", file=sys.stderr)
     try:
         while True:
             time.sleep(3600)
@@ -159,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     cli_outreach.add_to(commands, _container)
     cli_leads.add_parser(commands, _container)
     cli_territories.add_parser(commands, _container)
+    kafka_cli.add_commands(commands)
     return root
 
 

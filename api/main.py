@@ -29,6 +29,8 @@ def create_app(build: Callable[[], Container] = bootstrap) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = build()
         app.state.container = container
+        if container.relay is not None:
+            container.relay.start()  # publishes to Kafka while the app serves
         try:
             yield
         finally:

@@ -14,6 +14,8 @@ from eventsourcing.persistence import PersistenceError
 
 from commands.application import SalesApplication
 from commands.pipelines import ensure_default_pipeline
+from infra.kafka.producer import KafkaConfig
+from infra.kafka.relay import Relay
 from infra.pg_datastore import PgDatastore
 from infra.projection_host import ProjectionHost
 from infra.settings import Settings
@@ -35,6 +37,7 @@ class Container:
     settings: Settings
     app: SalesApplication
     projections: ProjectionHost
+    relay: Relay | None = None  # when SFA_KAFKA_BOOTSTRAP is set
 
     def store_health(self) -> StoreHealth:
         """Asks the store once, without retrying, so a probe answers quickly."""
@@ -47,6 +50,8 @@ class Container:
         return StoreHealth(self.settings.store_kind, True, head or 0)
 
     def close(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
         self.projections.close()
         self.app.close()
 
@@ -68,7 +73,23 @@ def assemble(settings: Settings, app: SalesApplication) -> Container:
     app.outreach_policy = settings.outreach.policy()
     store = view_store(settings)
     host = ProjectionHost(app, store, poll_interval=settings.poll_interval)
-    return Container(settings=settings, app=app, projections=host)
+    found = relay(settings, app, store)
+    return Container(settings=settings, app=app, projections=host, relay=found)
+
+
+def relay(settings: Settings, app: SalesApplication, store: ViewStore) -> Relay | None:
+    """The Kafka relay, woken by every save, if a broker is configured."""
+    if not settings.kafka_bootstrap:
+        return None
+    config = KafkaConfig(
+        bootstrap=settings.kafka_bootstrap,
+        prefix=settings.kafka_topic_prefix,
+        partitions=settings.kafka_partitions,
+        replication=settings.kafka_replication,
+    )
+    found = Relay(app, store, config, poll_interval=settings.poll_interval)
+    app.after_save.append(found.wake.set)
+    return found
 
 
 def view_store(settings: Settings) -> ViewStore:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from infra.outreach_settings import OutreachSettings
 
@@ -40,6 +47,9 @@ class Settings(BaseModel):
     sqlite_path: Path = Path("var/sfa.db")
     kafka_bootstrap: str | None = None
     kafka_topic_prefix: str = Field(default="sfa", pattern=r"^[A-Za-z0-9._-]+$")
+    kafka_partitions: int = Field(default=3, ge=1, le=10_000)
+    kafka_replication: int = Field(default=1, ge=1, le=100)
+    projections_source: Literal["log", "kafka"] = "log"
     api_tokens: dict[str, Principal] = Field(default_factory=dict)
     dev_token: str | None = None
     host: str = "127.0.0.1"
@@ -55,6 +65,12 @@ class Settings(BaseModel):
             msg = "must start with postgresql:// (unset it for the SQLite default)"
             raise ValueError(msg)
         return url or None
+
+    @model_validator(mode="after")
+    def _kafka_source_needs_a_broker(self) -> Settings:
+        if self.projections_source == "kafka" and not self.kafka_bootstrap:
+            raise ValueError("SFA_PROJECTIONS_SOURCE=kafka needs SFA_KAFKA_BOOTSTRAP")
+        return self
 
     @property
     def store_kind(self) -> Literal["postgres", "sqlite"]:
@@ -85,6 +101,9 @@ class Settings(BaseModel):
             "sqlite_path": env.get("SFA_SQLITE_PATH") or "var/sfa.db",
             "kafka_bootstrap": env.get("SFA_KAFKA_BOOTSTRAP") or None,
             "kafka_topic_prefix": env.get("SFA_KAFKA_TOPIC_PREFIX") or "sfa",
+            "kafka_partitions": env.get("SFA_KAFKA_PARTITIONS") or 3,
+            "kafka_replication": env.get("SFA_KAFKA_REPLICATION") or 1,
+            "projections_source": env.get("SFA_PROJECTIONS_SOURCE") or "log",
             "api_tokens": tokens,
             "dev_token": dev_token,
             "host": env.get("SFA_HOST") or "127.0.0.1",
@@ -102,6 +121,9 @@ class Settings(BaseModel):
 _KEYS = {
     "database_url": "SFA_DATABASE_URL",
     "kafka_topic_prefix": "SFA_KAFKA_TOPIC_PREFIX",
+    "kafka_partitions": "SFA_KAFKA_PARTITIONS",
+    "kafka_replication": "SFA_KAFKA_REPLICATION",
+    "projections_source": "SFA_PROJECTIONS_SOURCE",
     "api_tokens": "SFA_API_TOKENS",
     "host": "SFA_HOST",
     "port": "SFA_PORT",
@@ -117,7 +139,8 @@ def _describe(error: ValidationError) -> str:
         if field == "api_tokens" and rest:
             rest[0] = "<token>"  # never echo a secret
         where = ".".join([_KEYS.get(field, field), *rest])
-        lines.append(f"{where}: {item['msg']}")
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
     return "; ".join(lines)
 
 

@@ -8,6 +8,7 @@ on 127.0.0.1 with in-memory storage (see DESIGN.md, "Tests and services").
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -157,3 +158,62 @@ def kafka_broker() -> Iterator[str]:
             yield bootstrap
         finally:
             _stop(proc)
+
+
+class PrivateBroker:
+    """A Tansu broker of one test's own, which the test may stop, start again
+    on the same address, or freeze (SIGSTOP: it holds its connections and
+    answers nothing) and thaw. Its storage is in memory: a stopped broker
+    comes back empty (this Tansu build has no durable storage engine)."""
+
+    def __init__(self, log: IO[bytes]) -> None:
+        self.binary = _resolve_bin()
+        self.bootstrap = f"127.0.0.1:{_free_port()}"
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        url = f"tcp://{self.bootstrap}"
+        cmd = [
+            self.binary,
+            "broker",
+            "--cluster-id=sfa-test-private",
+            f"--listener-url={url}",
+            f"--advertised-listener-url={url}",
+            "--storage-engine=memory://tansu/",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers_kafka(self.bootstrap):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"private Tansu did not start:\n{_tail(self.log)}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.thaw()
+            _stop(self.proc)
+            self.proc = None
+
+    def freeze(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def private_broker() -> Iterator[PrivateBroker]:
+    """A broker only this block uses (needs the Tansu binary, even when
+    ``SFA_TEST_KAFKA_BOOTSTRAP`` names a shared broker)."""
+    with tempfile.NamedTemporaryFile(prefix="sfa-tansu-", suffix=".log") as log:
+        broker = PrivateBroker(log)
+        broker.start()
+        try:
+            yield broker
+        finally:
+            broker.stop()

@@ -39,6 +39,7 @@ from api.routes import (
     recruiting,
     reports,
     reps,
+    schemas,
     standards,
     teams,
     territories,
@@ -105,3 +106,4 @@ api_router.include_router(recruiting.router)
 api_router.include_router(candidates.router)
 api_router.include_router(training.router)
 api_router.include_router(coaching.router)
+api_router.include_router(schemas.router)
