@@ -9,6 +9,9 @@ What this adds, and must hold:
   woken at once by writers in this process, and polls every
   ``SFA_DB_POLL_INTERVAL`` seconds (default 1) for writers in other processes.
 - The events table accepts inserts only: triggers refuse UPDATE and DELETE.
+- Readers never queue behind writers in this process: reads take their
+  connections from a pool of their own (``ReadWriteDatastore``); see there
+  for the lock order this keeps.
 - Every event is sealed into the ledger's hash chain (``infra.ledger``) in
   the write transaction that numbers it (the library's writer lock orders
   writers in a process; another process's write in between makes the
@@ -20,7 +23,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -38,7 +42,10 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
     SQLiteCursor,
+    SQLiteDatastore,
     SQLiteFactory,
     SQLiteProcessRecorder,
     SQLiteTrackingRecorder,
@@ -354,6 +361,49 @@ class SubscribableSQLiteProcessRecorder(
     pass
 
 
+class ReadWriteDatastore(SQLiteDatastore):
+    """The library's datastore with reads served by a second pool.
+
+    The lock order that must hold, in-process, on one SQLite file: the pool's
+    writer lock, then SQLite's write lock; a thread holding SQLite's write
+    lock never waits for the writer pool. The library's pool breaks it when
+    readers share it with writers: a writer waiting for the writer lock holds
+    the pool's queue (a semaphore), and a view runner's batch, which holds
+    SQLite's write lock (``SQLiteViewStore``, ``BEGIN IMMEDIATE``), waits in
+    that queue to read the events it applies, while the writer holding the
+    writer lock waits for SQLite's lock: writers stall for the 5 s timeouts
+    and answer 503. Reads here never touch the writer pool, and waiting for
+    a read connection waits only for other readers, which in WAL mode hold
+    no lock a writer needs. In-memory databases keep the one pool (the
+    library makes reads and writes exclusive there)."""
+
+    def __init__(self, db_name: str, **kwargs: Any) -> None:
+        super().__init__(db_name, **kwargs)
+        self.read_pool: SQLiteConnectionPool | None = None
+        if not SQLiteConnectionPool.detect_memory_mode(db_name):
+            self.read_pool = SQLiteConnectionPool(
+                db_name=db_name, lock_timeout=kwargs.get("lock_timeout")
+            )
+
+    @contextmanager
+    def get_connection(self, *, commit: bool) -> Iterator[SQLiteConnection]:
+        pool = self.read_pool
+        if commit or pool is None:
+            with super().get_connection(commit=commit) as conn:
+                yield conn
+            return
+        conn = pool.get_connection(is_writer=False)
+        try:
+            yield conn
+        finally:
+            pool.put_connection(conn)
+
+    def close(self) -> None:
+        super().close()
+        if self.read_pool is not None:
+            self.read_pool.close()
+
+
 class Factory(SQLiteFactory):
     POLL_INTERVAL = "SFA_DB_POLL_INTERVAL"
 
@@ -366,6 +416,14 @@ class Factory(SQLiteFactory):
         if db_name and ":memory:" not in db_name and "mode=memory" not in db_name:
             Path(db_name).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(env)
+        library = self.datastore  # no connection opened yet: replaced
+        self.datastore = ReadWriteDatastore(
+            db_name=db_name,
+            lock_timeout=library.pool.lock_timeout,
+            single_row_tracking=library.single_row_tracking,
+            originator_id_type=library.originator_id_type,
+        )
+        library.close()
         self.db_name = db_name
         self.poll_interval = float(self.env.get(self.POLL_INTERVAL) or 1.0)
 

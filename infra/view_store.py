@@ -257,6 +257,10 @@ class SQLiteViewStore(ViewStore):
     def transaction(self) -> Iterator[Cursor]:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
+            # SQLite's write lock up front, on a connection of the store's
+            # own: a batch holding it must never wait for the event store's
+            # writer pool (it reads events from the read pool only; see
+            # ``infra.sqlite.ReadWriteDatastore`` for the lock order).
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SQLiteCursor(conn.cursor())
