@@ -126,12 +126,9 @@ class TestOutreachGuard:
         assert listed["actor"] == "bob"
 
     def test_two_reps_racing_over_http_one_plans_one_is_refused(
-        self, on_postgres: Engine
+        self, engine_on: Engine
     ) -> None:
-        """On PostgreSQL. (The embedded SQLite store has one writer; with
-        views running, two concurrent writers there can wait out the pool's
-        5 s timeout and get 503s, before and apart from this guard.)"""
-        engine = on_postgres
+        engine = engine_on
 
         def race(role: str, account_id: str) -> int:
             return int(plan(engine, role, account_id=account_id).status_code)
