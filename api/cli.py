@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_leads, cli_outreach, cli_territories
+from api import cli_demo, cli_leads, cli_outreach, cli_territories
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -159,6 +159,7 @@ def parser() -> argparse.ArgumentParser:
     cli_outreach.add_to(commands, _container)
     cli_leads.add_parser(commands, _container)
     cli_territories.add_parser(commands, _container)
+    cli_demo.add_parser(commands, _container)
     return root
 
 
