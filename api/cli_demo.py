@@ -12,7 +12,7 @@ from typing import Any
 from domain.base import DomainError
 from infra.bootstrap import Container
 from infra.demo.seed import StoreNotEmpty, seed
-from infra.demo.world import SCALES
+from infra.demo.world import SCALES, World
 from infra.projection_host import progress_printer
 
 
@@ -41,7 +41,7 @@ def seed_store(args: argparse.Namespace, container: Container | int) -> int:
         return container
     show = progress_printer("demo seed", sys.stderr.write)
     try:
-        done = seed(container.app, args.seed, args.scale, args.until, show)
+        world = seed(container.app, args.seed, args.scale, args.until, show)
         head = container.app.recorder.max_notification_id() or 0
     except StoreNotEmpty as e:
         print(f"sfa: {e}", file=sys.stderr)
@@ -53,7 +53,17 @@ def seed_store(args: argparse.Namespace, container: Container | int) -> int:
     finally:
         container.close()
     print(
-        f"\nsfa: demo year to {args.until} recorded: {done:,} commands,"
-        f" log head {head:,}"
+        f"\nsfa: demo year to {args.until} recorded:"
+        f" {len(world.schedule):,} commands, log head {head:,}"
     )
+    _print_teams(world)
     return 0
+
+
+def _print_teams(world: World) -> None:
+    """Ids to start exploring from (``GET /teams/{id}``, ``/reps/{id}/agenda``)."""
+    for (_, name, _), team_id, manager in zip(
+        world.facts["territories"], world.facts["teams"], world.facts["managers"],
+        strict=True,
+    ):  # fmt: skip
+        print(f"  territory {name}: team {team_id}, manager (rep) {manager}")

@@ -62,8 +62,9 @@ def seed(
     scale: str,
     until: date,
     progress: Callable[[int, int], object] | None = None,
-) -> int:
-    """Records the demo year; the number of actions run."""
+) -> World:
+    """Records the demo year; the world it planned (``len(schedule)``
+    actions run; ``facts`` name what was made)."""
     require_empty(app)
     world = planned(seed, scale, until)
     total = len(world.schedule)
@@ -76,4 +77,4 @@ def seed(
                 raise
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
-    return total
+    return world
