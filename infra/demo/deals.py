@@ -12,16 +12,12 @@ demo (``manager_joins``), recorded with an override reason.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from uuid import UUID
 
-from commands import accounts, activities, opportunities, orders, quote_decisions
-from commands import quotes as q
-from domain.order import order_id_for
-from domain.product import product_id_for
-from infra.demo.names import LOSS_REASONS, PRODUCTS
+from commands import activities, opportunities
+from infra.demo.closing import Deal, lines, quote, won
+from infra.demo.names import LOSS_REASONS
 from infra.demo.world import World
 
 STAGES = ("prospecting", "qualification", "proposal", "negotiation")
@@ -37,28 +33,6 @@ KIND = {
     "proposal": "visit",
     "negotiation": "meeting",
 }
-
-
-@dataclass(frozen=True)
-class Deal:
-    key: str
-    id: UUID
-    account: UUID
-    contact: UUID
-    owner: UUID
-    opened: datetime
-    manager: UUID | None = None
-    purpose: str | None = None  # every touch's purpose (an upsell), else by stage
-
-
-def lines(rng: random.Random) -> list[tuple[str, int, Decimal]]:
-    """(SKU, quantity, unit price) of a plausible fleet order."""
-    chosen = [(PRODUCTS[0], rng.randint(1, 3)), (PRODUCTS[2], rng.randint(10, 120))]
-    if rng.random() < 0.5:
-        chosen.append((PRODUCTS[1], 1))
-    if rng.random() < 0.4:
-        chosen.append((PRODUCTS[3], 1))
-    return [(p[0], n, Decimal(p[3])) for p, n in chosen]
 
 
 def story(
@@ -125,13 +99,13 @@ def story(
             )
         _touch(world, rng, deal, n, stage, moment + timedelta(hours=2))
         if stage == "proposal":
-            _quote(world, rng, deal, items, moment + timedelta(hours=5), close)
+            quote(world, rng, deal, items, moment + timedelta(hours=5), close)
             if deal.manager and not deal.purpose and rng.random() < 0.3:
                 manager_joins(world, deal, moment + timedelta(days=2))
     last = steps[-1]
     end = max(close, last + timedelta(days=3))
     if fate == "won" and end < world.end:
-        _won(world, rng, deal, items, end)
+        won(world, rng, deal, items, end)
         return end
     if fate == "lost" and end < world.end:
         _lost(world, rng, deal, end)
@@ -208,106 +182,6 @@ def manager_joins(world: World, deal: Deal, at: datetime) -> None:
             completed_at=at,
             override_reason="manager joins the rep's demo to support a large deal",
         ),
-    )
-
-
-def _quote(
-    world: World,
-    rng: random.Random,
-    deal: Deal,
-    items: list[tuple[str, int, Decimal]],
-    at: datetime,
-    close: datetime,
-) -> None:
-    quote_id = world.id("quote", deal.key)
-    valid = max(close, at) + timedelta(days=21)
-    world.do(
-        at,
-        q.draft_quote,
-        q.DraftQuote(
-            id=quote_id,
-            opportunity_id=deal.id,
-            valid_until=valid.date(),
-            copy_lines=False,
-        ),
-    )
-    discount = Decimal(rng.choice((0, 5, 5, 10, 15)))
-    for i, (sku, n, _) in enumerate(items):
-        world.do(
-            at,
-            q.add_quote_line,
-            q.AddQuoteLine(
-                quote_id=quote_id,
-                line_id=world.id("quote-line", deal.key, i),
-                product_id=product_id_for(sku),
-                quantity=Decimal(n),
-                discount_percent=discount,
-            ),
-        )
-    later = at + timedelta(hours=1)
-    if discount > 10:
-        world.do(
-            later,
-            quote_decisions.request_approval,
-            quote_decisions.RequestApproval(quote_id=quote_id),
-        )
-        world.do(
-            later,
-            quote_decisions.approve_discount,
-            quote_decisions.ApproveDiscount(quote_id=quote_id),
-        )
-    world.do(
-        later, quote_decisions.send_quote, quote_decisions.SendQuote(quote_id=quote_id)
-    )
-
-
-def _won(
-    world: World,
-    rng: random.Random,
-    deal: Deal,
-    items: list[tuple[str, int, Decimal]],
-    at: datetime,
-) -> None:
-    quote_id = world.id("quote", deal.key)
-    world.do(
-        at,
-        quote_decisions.accept_quote,
-        quote_decisions.AcceptQuote(quote_id=quote_id, revision=1),
-    )
-    world.do(
-        at,
-        opportunities.win_opportunity,
-        opportunities.WinOpportunity(opportunity_id=deal.id),
-    )
-    world.do(
-        at,
-        accounts.change_account_status,
-        accounts.ChangeAccountStatus(account_id=deal.account, status="active_customer"),
-    )
-    order_id = order_id_for(deal.id)
-    world.do(
-        at + timedelta(hours=1),
-        orders.place_order,
-        orders.PlaceOrder(quote_id=quote_id),
-    )
-    world.do(
-        at + timedelta(days=1),
-        orders.confirm_order,
-        orders.ConfirmOrder(order_id=order_id),
-    )
-    shipped = at + timedelta(days=rng.randint(7, 30))
-    if shipped >= world.end:
-        return
-    partly = rng.random() < 0.3
-    sent = [
-        orders.Shipped(
-            line_id=world.id("quote-line", deal.key, i),
-            quantity=Decimal(max(1, n // 2) if partly else n),
-        )
-        for i, (_, n, _) in enumerate(items)
-    ]
-    world.do(
-        shipped, orders.fulfil_order, orders.FulfilOrder(order_id=order_id, lines=sent)
     )
 
 

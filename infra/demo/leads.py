@@ -18,7 +18,8 @@ from commands import lead_conversion, lead_import, leads
 from commands.application import SalesApplication
 from commands.base import Context
 from domain.lead_list import lead_list_id_for, row_lead_id
-from infra.demo.deals import Deal, story
+from infra.demo.closing import Deal
+from infra.demo.deals import story
 from infra.demo.names import COMPANY_HEAD, COMPANY_TAIL, FAMILY, GIVEN, TITLES
 from infra.demo.world import Action, World
 

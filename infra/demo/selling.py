@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from infra.demo.deals import Deal, story
+from infra.demo.closing import Deal
+from infra.demo.deals import story
 from infra.demo.world import World
 
 

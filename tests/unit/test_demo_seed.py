@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commands.application import SalesApplication
 from commands.reps import RegisterRep, register_rep
@@ -72,3 +74,16 @@ def test_backdated_stamps_events_and_restores_the_clock() -> None:
     first, second = (e["timestamp"] for e in recorded(app))
     assert first == moment
     assert second.year >= 2026
+
+
+@settings(max_examples=5, deadline=None)
+@given(number=st.integers(0, 2**31), days=st.integers(0, 900))
+def test_any_seed_and_end_day_make_a_year_every_rule_accepts(
+    number: int, days: int
+) -> None:
+    """No seed makes a step break a rule (a collision, a stale quote...):
+    the whole schedule runs."""
+    until = date(2025, 1, 1) + timedelta(days=days)
+    app = memory_app()
+    world = seed(app, number, "tiny", until)
+    assert len(world.schedule) > 300
