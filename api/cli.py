@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_leads, cli_outreach, cli_territories, kafka_cli
+from api import cli_demo, cli_leads, cli_outreach, cli_territories, kafka_cli
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -171,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     cli_leads.add_parser(commands, _container)
     cli_territories.add_parser(commands, _container)
     kafka_cli.add_commands(commands)
+    cli_demo.add_parser(commands, _container)
     return root
 
 
