@@ -55,4 +55,7 @@ def test_a_write_is_published_by_the_running_app(
     assert doc["subject"] == written["id"]
     assert doc["position"] == written["position"]
     assert doc["actor"] == "root"
-    assert doc["data"]["family_name"] == "Lovelace"
+    # Personal data travels sealed: the name is not readable on the topic.
+    assert doc["data"]["family_name"] == "[erased]"
+    assert b"Lovelace" not in message.value
+    assert set(doc["data"]["_personal"]) == {"subject", "fields", "sealed"}
