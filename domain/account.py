@@ -14,6 +14,8 @@ What must hold:
   account may be *opened* in any status (existing customers are imported).
 - Each kind of change is its own event carrying the old and the new value.
 - A change that changes nothing records nothing.
+- Merges (``domain.merging``): a merged account is an alias of its survivor
+  and records nothing else until unmerged.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.merging import Changes, Mergeable, apply_merged, apply_unmerged
 
 PROSPECT = "prospect"
 ACTIVE_CUSTOMER = "active_customer"
@@ -39,7 +42,10 @@ def check_status(status: str) -> None:
     check(status in STATUSES, "unknown_account_status", f"no status {status!r}")
 
 
-class Account(SalesAggregate):
+MERGED_FIELDS = ("name", "web_domain", "industry", "territory", "owner_id")
+
+
+class Account(Mergeable, SalesAggregate):
     @event("Opened")
     def __init__(
         self,
@@ -57,6 +63,9 @@ class Account(SalesAggregate):
         self.territory = territory
         self.owner_id = owner_id
         self.status = status
+        self.merged_into: UUID | None = None
+        self.merges: dict[str, Changes] = {}
+        self.not_duplicates: tuple[UUID, ...] = ()
 
     def rename(self, name: str) -> None:
         if name != self.name:
@@ -113,3 +122,17 @@ class Account(SalesAggregate):
     @event("StatusChanged")
     def _status_changed(self, old: str, new: str, reason: str | None) -> None:
         self.status = new
+
+    @event("Merged")
+    def _merged(self, survivor_id: UUID, duplicate_id: UUID, changes: Changes) -> None:
+        apply_merged(self, survivor_id, duplicate_id, changes)
+
+    @event("Unmerged")
+    def _unmerged(
+        self, survivor_id: UUID, duplicate_id: UUID, restored: Changes
+    ) -> None:
+        apply_unmerged(self, survivor_id, duplicate_id, restored)
+
+    @event("NotDuplicateMarked")
+    def _not_duplicate_marked(self, other_id: UUID, reason: str | None) -> None:
+        self.not_duplicates = (*self.not_duplicates, other_id)

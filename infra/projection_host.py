@@ -12,13 +12,14 @@ from commands.application import SalesApplication
 from infra.view_store import ViewStore
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
+from projections.dedup import Dedup
 from projections.lists import Lists
 from projections.runner import Progress, Runner, Status
 from projections.view import View
 
 logger = logging.getLogger(__name__)
 
-VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda)
+VIEWS: tuple[type[View], ...] = (ContactHistory, Lists, Agenda, Dedup)
 
 
 class UnknownView(LookupError):

@@ -1,0 +1,242 @@
+"""Dedup view: likely duplicate contacts and accounts, found as they arrive.
+
+For every contact and account registered or changed, on whatever path its
+event came (API, lead conversion, import, Kafka: all are events), the view
+keeps the values the rules compare (``records``) and the record's blocking
+keys (``keys``), finds the records sharing a key, scores each candidate
+(``projections.dedup_rules``) and stores the pairs with their explanation
+(``pairs``, both directions). A merged record is an alias: it has no keys
+and no pairs until it is unmerged. Pairs marked "not a duplicate"
+(``dismissed``) are never proposed again.
+
+What must hold: ``apply`` reads only the event and the view's own tables,
+so a rebuild from position 0 gives the same rows. Personal values (names,
+emails, phones, addresses) are kept only in ``records`` and ``keys`` (and
+in ``pairs.explanation``, which quotes a shared email or phone): deleting a
+person's rows there forgets them. Columns: docs/read-models.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.account import Account
+from domain.contact import Contact
+from projections.dedup_query import (
+    RECORD_COLUMNS,
+    features,
+    probe,
+    row_dict,
+)
+from projections.dedup_rules import (
+    Organisation,
+    organisation_keys,
+    person_keys,
+)
+from projections.events import event_class
+from projections.view import Step, View, handles
+
+FLOOR = 0.2  # pairs scoring below this are not stored
+# columns each change event sets: column <- event attribute
+CHANGES: dict[type, dict[str, str]] = {
+    event_class(Contact, "Renamed"): {
+        "given_name": "given_name",
+        "family_name": "family_name",
+    },
+    event_class(Contact, "EmailsChanged"): {"emails": "new"},
+    event_class(Contact, "PhonesChanged"): {"phones": "new"},
+    event_class(Contact, "AccountChanged"): {"account_id": "new"},
+    event_class(Contact, "AddressChanged"): {"address": "new"},
+    event_class(Account, "Renamed"): {"name": "new"},
+    event_class(Account, "WebDomainChanged"): {"web_domain": "new"},
+}
+MERGES = (
+    event_class(Contact, "Merged"),
+    event_class(Contact, "Unmerged"),
+    event_class(Account, "Merged"),
+    event_class(Account, "Unmerged"),
+)
+DISMISSALS = (
+    event_class(Contact, "NotDuplicateMarked"),
+    event_class(Account, "NotDuplicateMarked"),
+)
+
+
+def stored(column: str, value: Any) -> Any:
+    """An event's value as the ``records`` column keeps it."""
+    if column in ("emails", "phones"):
+        return "\n".join(value or ()) or None
+    if column == "address":
+        return json.dumps(value, sort_keys=True) if value else None
+    return value
+
+
+def keys_of(row: dict[str, Any]) -> list[str]:
+    record = features(row)
+    if isinstance(record, Organisation):
+        return organisation_keys(record)
+    return person_keys(record)
+
+
+class Dedup(View):
+    name = "dedup"
+    tables: ClassVar[dict[str, str]] = {
+        "records": (
+            "record_id UUID PRIMARY KEY, record_type TEXT NOT NULL,"
+            " given_name TEXT, family_name TEXT, name TEXT, emails TEXT,"
+            " phones TEXT, address TEXT, web_domain TEXT, account_id UUID,"
+            " merged_into UUID"
+        ),
+        "keys": "key TEXT NOT NULL, record_id UUID NOT NULL,"
+        " PRIMARY KEY (key, record_id)",
+        "pairs": (
+            "record_id UUID NOT NULL, other_id UUID NOT NULL,"
+            " record_type TEXT NOT NULL, score NUMERIC NOT NULL,"
+            " explanation TEXT NOT NULL, position BIGINT NOT NULL,"
+            " PRIMARY KEY (record_id, other_id)"
+        ),
+        "dismissed": (
+            "record_id UUID NOT NULL, other_id UUID NOT NULL,"
+            " reason TEXT, position BIGINT NOT NULL, PRIMARY KEY (record_id, other_id)"
+        ),
+    }
+    indexes: ClassVar[dict[str, str]] = {
+        "keys_by_record": "{keys} (record_id)",
+        "pairs_by_other": "{pairs} (other_id)",
+        "pairs_by_score": "{pairs} (record_type, score)",
+    }
+
+    @handles(event_class(Contact, "Registered"))
+    def contact_registered(self, step: Step, event: Any) -> None:
+        row = {
+            "record_id": event.originator_id,
+            "record_type": "contact",
+            "given_name": event.given_name,
+            "family_name": event.family_name,
+            "name": None,
+            "emails": stored("emails", event.emails),
+            "phones": stored("phones", event.phones),
+            "address": None,
+            "web_domain": None,
+            "account_id": event.account_id,
+            "merged_into": None,
+        }
+        self.store(step, row, old=None)
+
+    @handles(event_class(Account, "Opened"))
+    def account_opened(self, step: Step, event: Any) -> None:
+        row = dict.fromkeys(c.strip() for c in RECORD_COLUMNS.split(","))
+        row |= {
+            "record_id": event.originator_id,
+            "record_type": "account",
+            "name": event.name,
+            "web_domain": event.web_domain,
+        }
+        self.store(step, row, old=None)
+
+    @handles(*CHANGES)
+    def changed(self, step: Step, event: Any) -> None:
+        old = self.row(step, event.originator_id)
+        if old is None:
+            return
+        sets = {
+            c: stored(c, getattr(event, a)) for c, a in CHANGES[type(event)].items()
+        }
+        self.store(step, old | sets, old)
+
+    @handles(*MERGES)
+    def merged(self, step: Step, event: Any) -> None:
+        old = self.row(step, event.originator_id)
+        if old is None:
+            return
+        row = dict(old)
+        if event.originator_id == event.duplicate_id:
+            undone = type(event).__name__ == "Unmerged"
+            row["merged_into"] = None if undone else event.survivor_id
+        else:
+            changes = getattr(event, "changes", None)
+            if changes is None:
+                changes = event.restored
+            for column, (_old, new) in changes.items():
+                if column in row and column not in ("record_id", "merged_into"):
+                    row[column] = stored(column, new)
+        self.store(step, row, old)
+
+    @handles(*DISMISSALS)
+    def dismissed(self, step: Step, event: Any) -> None:
+        me, other = event.originator_id, event.other_id
+        step.execute(
+            "INSERT INTO {dismissed} VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (record_id, other_id) DO NOTHING",
+            me,
+            other,
+            event.reason,
+            step.position,
+        )
+        for a, b in ((me, other), (other, me)):
+            step.execute(
+                "DELETE FROM {pairs} WHERE record_id = %s AND other_id = %s", a, b
+            )
+
+    def row(self, step: Step, record_id: UUID) -> dict[str, Any] | None:
+        found = step.lookup(
+            ("records", record_id),
+            f"SELECT {RECORD_COLUMNS} FROM {{records}} WHERE record_id = %s",
+            record_id,
+        )
+        return row_dict(found) if found else None
+
+    def store(
+        self, step: Step, row: dict[str, Any], old: dict[str, Any] | None
+    ) -> None:
+        """Writes the row, its keys and its pairs anew."""
+        values = tuple(row.values())
+        columns = ", ".join(row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "record_id")
+        step.execute(
+            f"INSERT INTO {{records}} ({columns}) VALUES"
+            f" ({', '.join(['%s'] * len(row))})"
+            f" ON CONFLICT (record_id) DO UPDATE SET {updates}",
+            *values,
+        )
+        step.remember(("records", row["record_id"]), values)
+        record_id = row["record_id"]
+        if old is not None:
+            self.unlink(step, record_id)
+        if row["merged_into"] is None:
+            self.link(step, row, step.position)
+
+    @staticmethod
+    def unlink(step: Step, record_id: UUID) -> None:
+        step.execute("DELETE FROM {keys} WHERE record_id = %s", record_id)
+        step.execute("DELETE FROM {pairs} WHERE record_id = %s", record_id)
+        step.execute("DELETE FROM {pairs} WHERE other_id = %s", record_id)
+
+    @staticmethod
+    def link(step: Step, row: dict[str, Any], position: int) -> None:
+        record_id, keys = row["record_id"], keys_of(row)
+        if not keys:
+            return
+        cursor = step.cursor  # pending writes sent first
+        scored = probe(cursor, step.tables, features(row), keys, record_id)
+        for key in keys:
+            step.execute("INSERT INTO {keys} VALUES (%s, %s)", key, record_id)
+        for other_id, score, why in scored:
+            if score < FLOOR:
+                continue
+            explanation = json.dumps(why, sort_keys=True)
+            for a, b in ((record_id, other_id), (other_id, record_id)):
+                step.execute(
+                    "INSERT INTO {pairs} VALUES (%s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (record_id, other_id) DO UPDATE SET"
+                    " score = excluded.score, explanation = excluded.explanation,"
+                    " position = excluded.position",
+                    a,
+                    b,
+                    row["record_type"],
+                    score,
+                    explanation,
+                    position,
+                )
