@@ -73,6 +73,10 @@ class ProjectionHost:
         self.stop()
         self.store.close()
 
+    def is_running(self, name: str) -> bool:
+        """Whether view ``name`` follows the log in this process."""
+        return any(t.name == f"view-{name}" and t.is_alive() for t in self._threads)
+
     def wake(self) -> None:
         for runner in self.runners.values():
             runner.wake.set()

@@ -10,10 +10,12 @@ from api.routes import (
     activities,
     agenda,
     contacts,
+    duplicates,
     health,
     history,
     leads,
     lists,
+    merges,
     opportunities,
     pipelines,
     projections,
@@ -49,3 +51,5 @@ api_router.include_router(history.router)
 api_router.include_router(projections.router)
 api_router.include_router(lists.router)
 api_router.include_router(agenda.router)
+api_router.include_router(duplicates.router)
+api_router.include_router(merges.router)

@@ -72,3 +72,6 @@ class AccountOut(RecordOut):
     territory: str | None
     owner_id: UUID | None
     status: Status
+    merged_into: UUID | None = Field(
+        default=None, description="set on an alias: the record it was merged into"
+    )

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
+from api.schemas.duplicates import DuplicateOut
 from commands.application import SalesApplication
 from commands.lead_conversion import check_conversion
 from commands.leads import Score, Source
@@ -202,3 +203,10 @@ class LeadOut(RecordOut):
     contact_id: UUID | None = Field(description="once converted")
     account_id: UUID | None = Field(description="once converted")
     opportunity_id: UUID | None = Field(description="once converted, if any")
+
+
+class LeadCapturedOut(LeadOut):
+    likely_duplicates: list[DuplicateOut] = Field(
+        default_factory=list,
+        description="contacts and accounts the lead is likely to be (score >= 0.5)",
+    )
