@@ -230,3 +230,17 @@ def rows(store: SQLiteViewStore, table: str) -> list[Any]:
     with store.transaction() as cursor:
         cursor.execute(f"SELECT * FROM {store.qualified(table)} ORDER BY 1, 2")
         return cursor.fetchall()
+
+
+def test_sfa_dedup_scan_rescores_with_progress(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from api.cli import main
+
+    for name in ("SFA_DATABASE_URL", "SFA_API_TOKENS", "SFA_API_TOKENS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["dedup", "scan"]) == 0
+    captured = capsys.readouterr()
+    assert "dedup scan: 1/1" in captured.err
+    assert "re-scored up to position 1" in captured.out
