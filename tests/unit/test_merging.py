@@ -60,7 +60,7 @@ class TestMergeContacts:
     @settings(max_examples=60, deadline=None)
     @given(contact_bodies, contact_bodies, choices)
     def test_merge_then_unmerge_restores_both_records(
-        self, first: dict[str, Any], second: dict[str, Any], choose: dict[str, str]
+        self, first: dict[str, Any], second: dict[str, Any], choose: dict[str, Any]
     ) -> None:
         app = memory_app()
         a, b = register(app, first), register(app, second)
@@ -87,7 +87,7 @@ class TestMergeContacts:
     @settings(max_examples=30, deadline=None)
     @given(contact_bodies, contact_bodies, choices)
     def test_merging_again_records_nothing(
-        self, first: dict[str, Any], second: dict[str, Any], choose: dict[str, str]
+        self, first: dict[str, Any], second: dict[str, Any], choose: dict[str, Any]
     ) -> None:
         app = memory_app()
         a, b = register(app, first), register(app, second)
@@ -196,7 +196,7 @@ class TestMergeAccounts:
             merge_records,
             MergeRecords(kind="account", survivor_id=a, duplicate_id=b),
         )
-        survivor = app.repository.get(a)
+        survivor: Any = app.repository.get(a)
         assert survivor.industry == "tools" and survivor.name == "ACME Inc"
         assert app.repository.get(b).merged_into == a
         run(
