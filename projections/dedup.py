@@ -19,6 +19,7 @@ person's rows there forgets them. Columns: docs/read-models.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from domain.account import Account
 from domain.contact import Contact
 from projections.dedup_query import (
     RECORD_COLUMNS,
+    Read,
     features,
     probe,
     row_dict,
@@ -38,7 +40,6 @@ from projections.dedup_rules import (
 from projections.events import event_class
 from projections.view import Step, View, handles
 
-FLOOR = 0.2  # pairs scoring below this are not stored
 # columns each change event sets: column <- event attribute
 CHANGES: dict[type, dict[str, str]] = {
     event_class(Contact, "Renamed"): {
@@ -107,6 +108,9 @@ class Dedup(View):
         "pairs_by_other": "{pairs} (other_id)",
         "pairs_by_score": "{pairs} (record_type, score)",
     }
+
+    def __init__(self, floor: float = 0.2) -> None:
+        self.floor = floor  # pairs scoring below this are not stored
 
     @handles(event_class(Contact, "Registered"))
     def contact_registered(self, step: Step, event: Any) -> None:
@@ -180,6 +184,16 @@ class Dedup(View):
                 "DELETE FROM {pairs} WHERE record_id = %s AND other_id = %s", a, b
             )
 
+    @staticmethod
+    def reads(step: Step) -> Read:
+        """Reads through the batch: its pending writes go in the same trip."""
+
+        def read(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+            step.batch.read(sql, params)
+            return step.batch.cursor.fetchall()
+
+        return read
+
     def row(self, step: Step, record_id: UUID) -> dict[str, Any] | None:
         found = step.lookup(
             ("records", record_id),
@@ -214,17 +228,15 @@ class Dedup(View):
         step.execute("DELETE FROM {pairs} WHERE record_id = %s", record_id)
         step.execute("DELETE FROM {pairs} WHERE other_id = %s", record_id)
 
-    @staticmethod
-    def link(step: Step, row: dict[str, Any], position: int) -> None:
+    def link(self, step: Step, row: dict[str, Any], position: int) -> None:
         record_id, keys = row["record_id"], keys_of(row)
         if not keys:
             return
-        cursor = step.cursor  # pending writes sent first
-        scored = probe(cursor, step.tables, features(row), keys, record_id)
+        scored = probe(self.reads(step), step.tables, features(row), keys, record_id)
         for key in keys:
             step.execute("INSERT INTO {keys} VALUES (%s, %s)", key, record_id)
         for other_id, score, why in scored:
-            if score < FLOOR:
+            if score < self.floor:
                 continue
             explanation = json.dumps(why, sort_keys=True)
             for a, b in ((record_id, other_id), (other_id, record_id)):

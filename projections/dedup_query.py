@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -51,21 +52,27 @@ def features(row: dict[str, Any]) -> Person | Organisation:
     )
 
 
-def candidates_sql(tables: Tables, count: int) -> str:
-    """Records sharing one of ``count`` keys (at most ``BLOCK_CAP`` each),
-    not the record itself nor one marked not a duplicate of it. Parameters:
-    each key, then the record's id twice. Rows: the key, then the record."""
+def blocks_sql(tables: Tables, count: int) -> str:
+    """The records holding each of ``count`` keys, at most ``BLOCK_CAP``
+    each (the lowest ids: the same on every run). Rows: key, record id."""
     block = (
         "SELECT * FROM (SELECT key, record_id FROM {keys} WHERE key = %s"
         f" ORDER BY record_id LIMIT {BLOCK_CAP}) b{{n}}"
     )
-    union = " UNION ALL ".join(block.replace("{n}", str(n)) for n in range(count))
-    columns = ", ".join(f"r.{c.strip()}" for c in RECORD_COLUMNS.split(","))
     return tables.sql(
-        f"SELECT b.key, {columns} FROM ({union}) b"
-        " JOIN {records} r ON r.record_id = b.record_id WHERE r.record_id <> %s"
-        " AND NOT EXISTS (SELECT 1 FROM {dismissed} d WHERE d.record_id = %s"
-        " AND d.other_id = r.record_id)"
+        " UNION ALL ".join(block.replace("{n}", str(n)) for n in range(count))
+    )
+
+
+def records_sql(tables: Tables, count: int) -> str:
+    """``count`` records by id, less those marked not a duplicate of the
+    record given last. (Two queries, not one join: PostgreSQL's planner,
+    with statistics older than a bulk import, hashes the whole table.)"""
+    wanted = ", ".join(["%s"] * count)
+    return tables.sql(
+        f"SELECT {RECORD_COLUMNS} FROM {{records}} WHERE record_id IN ({wanted})"
+        " AND record_id NOT IN (SELECT other_id FROM {dismissed}"
+        " WHERE record_id = %s)"
     )
 
 
@@ -73,41 +80,59 @@ Scored = list[tuple[UUID, float, Explanation]]
 
 
 def score_candidates(
-    record: Person | Organisation, rows: list[tuple[Any, ...]]
+    record: Person | Organisation,
+    blocks: list[tuple[Any, ...]],
+    rows: list[tuple[Any, ...]],
 ) -> Scored:
     """Each candidate once, with its score and explanation, best first."""
-    sharers = Counter(key.partition("p:")[2] for key, *_ in rows if "|p:" in key)
-    seen: dict[Any, dict[str, Any]] = {}
-    for _key, *values in rows:
-        seen.setdefault(values[0], row_dict(tuple(values)))
+    sharers = Counter(key.partition("p:")[2] for key, _ in blocks if "|p:" in key)
+    counts = {phone: n + 1 for phone, n in sharers.items()}
     found: Scored = []
-    for other_id, row in seen.items():
-        other = features(row)
+    for row in rows:
+        values = row_dict(row)
+        other = features(values)
         if isinstance(record, Person) and isinstance(other, Person):
-            counts = {phone: n + 1 for phone, n in sharers.items()}
             score, why = score_people(record, other, counts)
         elif isinstance(record, Organisation) and isinstance(other, Organisation):
             score, why = score_organisations(record, other)
         else:
             continue
-        found.append((UUID(str(other_id)), score, why))
+        found.append((UUID(str(values["record_id"])), score, why))
     found.sort(key=lambda f: (-f[1], str(f[0])))
     return found
 
 
+Read = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+
+def reader(cursor: Cursor) -> Read:
+    def read(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+    return read
+
+
 def probe(
-    cursor: Cursor,
+    cursor: Cursor | Read,
     tables: Tables,
     record: Person | Organisation,
     keys: list[str],
     exclude: UUID | None = None,
 ) -> Scored:
-    """The stored records that ``record`` (stored or not) is likely to be."""
+    """The stored records that ``record`` (stored or not) is likely to be.
+    ``cursor``: a cursor, or a function that runs a read and returns its
+    rows (the view's batch, which sends its pending writes with it)."""
     if not keys:
         return []
-    me = exclude or UUID(int=0)
-    cursor.execute(candidates_sql(tables, len(keys)), [*keys, me, me])
-    return score_candidates(record, cursor.fetchall())
+    read = cursor if callable(cursor) else reader(cursor)
+    blocks = read(blocks_sql(tables, len(keys)), keys)
+    me = str(exclude) if exclude is not None else None
+    ids = list(dict.fromkeys(str(b[1]) for b in blocks if str(b[1]) != me))
+    if not ids:
+        return []
+    rows = read(records_sql(tables, len(ids)), [*ids, me or str(UUID(int=0))])
+    return score_candidates(record, blocks, rows)
 
 
 PAIR_COLUMNS = "p.record_id, p.other_id, p.record_type, p.score, p.explanation"
