@@ -26,6 +26,7 @@ import jellyfish
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
+SWAPPED = 6.0  # given and family names recorded the other way round
 PRIOR = -5.0  # log-odds that two records sharing a block are the same
 FREE_MAIL = frozenset(
     [
@@ -245,9 +246,9 @@ def _names(a: Person, b: Person, out: Explanation) -> float:
         out["names"] = {
             "how": "swapped",
             "similarity": round(swapped / 2, 3),
-            "weight": 5.0,
+            "weight": SWAPPED,
         }
-        return 5.0
+        return SWAPPED
     out.update(straight)
     return total
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.main import create_app
 from commands.application import SalesApplication
@@ -19,6 +21,7 @@ from infra.settings import Settings
 from infra.view_store import PgViewStore
 from tests.e2e.conftest import TOKENS, Engine, auth, post
 from tests.services import drop_schema
+from tests.strategies import json_values
 
 SCHEMA, VIEWS = "sfa_test_dedup_e2e", "sfa_test_dedup_e2e_views"
 
@@ -200,3 +203,34 @@ class TestRefusals:
             headers=auth("rep"),
         )
         assert answer.status_code == 403
+
+
+class TestNoServerErrors:
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        body=json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "duplicate_id": json_values,
+                "choose": json_values,
+                "other_id": json_values,
+                "reason": json_values,
+            },
+        ),
+        action=st.sampled_from(["merge", "unmerge", "not-a-duplicate"]),
+        kind=st.sampled_from(["contacts", "accounts"]),
+        score=json_values,
+    )
+    def test_any_body_or_query_is_answered_without_5xx(
+        self, running: Engine, body: Any, action: str, kind: str, score: Any
+    ) -> None:
+        record = "0a0a0a0a-0000-4000-8000-00000000000f"
+        answer = running.client.post(
+            f"/{kind}/{record}/{action}", json=body, headers=auth("rep")
+        )
+        assert answer.status_code < 500, answer.text
+        answer = running.client.get(
+            "/dedup/duplicates", params={"min_score": str(score)}, headers=auth("rep")
+        )
+        assert answer.status_code < 500, answer.text
