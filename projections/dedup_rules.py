@@ -216,6 +216,15 @@ def _graded(
 
 
 def _given(a: Person, b: Person, out: Explanation) -> float:
+    if min(len(a.given), len(b.given)) == 1:  # an initial only
+        same = a.given[0] == b.given[0]
+        weight = 1.0 if same else -3.0
+        out["given_name"] = {
+            "how": "initial",
+            "similarity": float(same),
+            "weight": weight,
+        }
+        return weight
     if canonical_given(a.given) == canonical_given(b.given) and a.given != b.given:
         out["given_name"] = {"how": "nickname", "similarity": 1.0, "weight": 2.5}
         return 2.5

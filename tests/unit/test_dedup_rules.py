@@ -108,3 +108,10 @@ class TestScoring:
         s1, _ = score_people(one, two)
         s2, _ = score_people(two, one)
         assert 0.0 <= s1 <= 1.0 and s1 == s2
+
+
+def test_an_initial_matches_the_name_it_starts() -> None:
+    score, why = score_people(Person.of("H", "Kireez"), Person.of("Hannah", "Kireez"))
+    assert why["given_name"]["how"] == "initial" and score > 0.5
+    _, why = score_people(Person.of("J", "Kireez"), Person.of("Hannah", "Kireez"))
+    assert why["given_name"]["weight"] < 0
