@@ -222,6 +222,16 @@ class Dedup(View):
         if row["merged_into"] is None:
             self.link(step, row, step.position)
 
+    def forget(self, step: Step, record_id: UUID) -> None:
+        """Deletes every row that holds or quotes the record's personal
+        values (for a handler of a contact's erasure, e.g. crypto-shredding):
+        its row, keys, pairs and marks, both directions."""
+        self.unlink(step, record_id)
+        step.execute("DELETE FROM {records} WHERE record_id = %s", record_id)
+        step.forget(("records", record_id))
+        for column in ("record_id", "other_id"):
+            step.execute(f"DELETE FROM {{dismissed}} WHERE {column} = %s", record_id)
+
     @staticmethod
     def unlink(step: Step, record_id: UUID) -> None:
         step.execute("DELETE FROM {keys} WHERE record_id = %s", record_id)

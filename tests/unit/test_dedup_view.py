@@ -133,6 +133,47 @@ class TestDedupProjection:
         runner.catch_up()
         assert pairs(store) == []
 
+    def test_a_converted_lead_is_checked_like_any_contact(self, tmp_path: Path) -> None:
+        from commands.lead_conversion import ConvertLead, convert_lead
+        from commands.leads import CaptureLead, QualifyLead, capture_lead, qualify_lead
+
+        app = memory_app()
+        store, runner = follow(app, tmp_path)
+        grace = register(app, "Grace", "Hopper", emails=("grace@navy.example",))
+        lead = CaptureLead.model_validate(
+            {
+                "source": {"kind": "web"},
+                "given_name": "Grace",
+                "family_name": "Hopper",
+                "email": "grace@navy.example",
+                "company_name": "Navy Labs",
+            }
+        )
+        lead_id = run(app, capture_lead, lead).aggregate.id
+        run(app, qualify_lead, QualifyLead(lead_id=lead_id))
+        converted = run(app, convert_lead, ConvertLead(lead_id=lead_id))
+        runner.catch_up()
+        contact_id = converted.aggregate.contact_id
+        assert set(of(store, grace)) == {str(contact_id)}
+
+    def test_forget_leaves_no_personal_value_behind(self, tmp_path: Path) -> None:
+        from projections.view import Step
+
+        app = memory_app()
+        store, runner = follow(app, tmp_path)
+        ada = register(app, "Ada", "Lovelace", emails=("ada@x.org",))
+        twin = register(app, "Ada", "Lovelace", emails=("ada@x.org",))
+        runner.catch_up()
+        mark = MarkNotDuplicate(kind="contact", record_id=ada, other_id=twin)
+        run(app, mark_not_duplicate, mark)
+        runner.catch_up()
+        with store.transaction() as cursor:
+            step = Step(cursor, store.names(Dedup), 0)
+            Dedup().forget(step, ada)
+        for table in ("records", "keys", "pairs", "dismissed"):
+            found = [r for r in rows(store, f"dedup_{table}") if str(ada) in r]
+            assert found == [], table
+
     def test_accounts_with_one_web_domain(self, tmp_path: Path) -> None:
         app = memory_app()
         store, runner = follow(app, tmp_path)
