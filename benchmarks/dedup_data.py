@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
-from projections.dedup_rules import NICKNAMES
+from projections.dedup_words import NICKNAMES
 
 Record = tuple[str, dict[str, Any]]  # entity, RegisterContact fields
 

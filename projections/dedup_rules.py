@@ -26,88 +26,10 @@ import jellyfish
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
+from projections.dedup_words import FREE_MAIL, LEGAL, NICKNAMES
+
 SWAPPED = 6.0  # given and family names recorded the other way round
 PRIOR = -5.0  # log-odds that two records sharing a block are the same
-FREE_MAIL = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "proton.me",
-        "protonmail.com",
-        "mail.com",
-        "yandex.ru",
-        "orange.fr",
-        "free.fr",
-    ]
-)
-NICKNAMES = {
-    nick: full
-    for full, nicks in (
-        ("robert", "rob bob bobby robbie bert"),
-        ("william", "will bill billy willy liam"),
-        ("richard", "rich rick dick ricky"),
-        ("james", "jim jimmy jamie"),
-        ("john", "jack johnny jon"),
-        ("joseph", "joe joey"),
-        ("michael", "mike mick mikey"),
-        ("thomas", "tom tommy"),
-        ("christopher", "chris kit"),
-        ("daniel", "dan danny"),
-        ("matthew", "matt"),
-        ("anthony", "tony"),
-        ("edward", "ed eddie ted ned"),
-        ("charles", "charlie chuck chas"),
-        ("david", "dave davy"),
-        ("steven", "steve"),
-        ("stephen", "steve"),
-        ("andrew", "andy drew"),
-        ("alexander", "alex sandy"),
-        ("benjamin", "ben benny"),
-        ("samuel", "sam sammy"),
-        ("nicholas", "nick nicky"),
-        ("jonathan", "jon jonny"),
-        ("patrick", "pat paddy"),
-        ("peter", "pete"),
-        ("timothy", "tim timmy"),
-        ("elizabeth", "liz lizzie beth betty eliza"),
-        ("margaret", "maggie meg peggy"),
-        ("katherine", "kate kathy katie kat"),
-        ("catherine", "cathy cat kate"),
-        ("jennifer", "jen jenny"),
-        ("susan", "sue susie"),
-        ("deborah", "deb debbie"),
-        ("rebecca", "becky becca"),
-        ("patricia", "pat patty trish"),
-        ("victoria", "vicky tori"),
-        ("alexandra", "alex sandra"),
-        ("samantha", "sam"),
-        ("christine", "chris chrissy"),
-        ("jessica", "jess jessie"),
-        ("barbara", "barb babs"),
-        ("dorothy", "dot dottie"),
-        ("abigail", "abby"),
-        ("kimberly", "kim"),
-        ("pamela", "pam"),
-        ("theodore", "theo ted"),
-        ("frederick", "fred freddie"),
-        ("lawrence", "larry"),
-        ("gregory", "greg"),
-        ("ronald", "ron ronnie"),
-        ("donald", "don donnie"),
-        ("kenneth", "ken kenny"),
-    )
-    for nick in nicks.split()
-}
 
 
 def simple(text: str | None) -> str:
@@ -353,34 +275,6 @@ def score_people(
 
 def _probability(log_odds: float) -> float:
     return round(1 / (1 + math.exp(-log_odds)), 3)
-
-
-LEGAL = frozenset(
-    [
-        "inc",
-        "incorporated",
-        "ltd",
-        "limited",
-        "llc",
-        "llp",
-        "plc",
-        "gmbh",
-        "ag",
-        "sa",
-        "sarl",
-        "sas",
-        "bv",
-        "nv",
-        "co",
-        "corp",
-        "corporation",
-        "company",
-        "group",
-        "holding",
-        "holdings",
-        "the",
-    ]
-)
 
 
 @dataclass(frozen=True)
