@@ -114,13 +114,19 @@ class Bench:
 
     def latencies(
         self, records: list[Record], sample: int, rng: random.Random
-    ) -> list[float]:
-        """Seconds to find one stored record's duplicates, for ``sample``."""
+    ) -> tuple[list[float], list[float]]:
+        """Seconds to find one stored record's duplicates, for ``sample``
+        records; and, interleaved as a baseline, a bare ``SELECT 1`` round
+        trip on the same connection (what the machine's load costs)."""
         tables = self.store.names(Dedup)
-        found = []
+        found, bare = [], []
         with self.store.transaction() as cursor:
             for n in rng.sample(range(len(self.ids)), min(sample, len(self.ids))):
                 body = records[n][1]
+                started = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                bare.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 person = Person.of(
                     body["given_name"],
@@ -131,7 +137,7 @@ class Bench:
                 )
                 probe(cursor, tables, person, person_keys(person), self.ids[n])
                 found.append(time.perf_counter() - started)
-        return found
+        return found, bare
 
     def close(self) -> None:
         self.datastore.close()
@@ -222,13 +228,16 @@ def crm_figures(
     for stop in sorted({size // 10, size // 4, size // 2, size} - {0}):
         load = bench.load(records[done:stop])
         view = bench.catch_up()
-        times = sorted(bench.latencies(records, sample, rng))
+        found, bare = bench.latencies(records, sample, rng)
+        times, bare = sorted(found), sorted(bare)
         stage = {
             "contacts": stop,
             "load_per_s": round((stop - done) / load),
             "view_events_per_s": round((stop - done) / view) if view else None,
             "find_p50_ms": round(statistics.median(times) * 1000, 3),
             "find_p99_ms": round(times[int(0.99 * (len(times) - 1))] * 1000, 3),
+            "select1_p50_ms": round(statistics.median(bare) * 1000, 3),
+            "select1_p99_ms": round(bare[int(0.99 * (len(bare) - 1))] * 1000, 3),
         }
         print(f"crm {stage}", file=sys.stderr)
         stages.append(stage)
@@ -283,10 +292,14 @@ def report(febrls: list[dict[str, Any]], crm: dict[str, Any]) -> None:
         " true pairs reaching scoring"
         f" {q['true_pairs_reaching_scoring']}/{q['true_pairs']}"
     )
-    print("contacts  | find p50 ms | find p99 ms | view events/s | load/s")
+    print(
+        "contacts  | find p50 ms | find p99 ms | SELECT 1 p50 ms | SELECT 1 p99 ms"
+        " | view events/s | load/s"
+    )
     for s in crm["stages"]:
         print(
             f"{s['contacts']:>9,} | {s['find_p50_ms']:>11} | {s['find_p99_ms']:>11}"
+            f" | {s['select1_p50_ms']:>15} | {s['select1_p99_ms']:>15}"
             f" | {s['view_events_per_s']:>13} | {s['load_per_s']}"
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,13 @@ def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def split(text: str | None) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
+
+
+@lru_cache(maxsize=20_000)
+def features_of(row: tuple[Any, ...]) -> Person | Organisation:
+    """``features`` of a row as read (``RECORD_COLUMNS``), remembered: the
+    same records are candidates again and again."""
+    return features(row_dict(row))
 
 
 def features(row: dict[str, Any]) -> Person | Organisation:
@@ -89,15 +97,14 @@ def score_candidates(
     counts = {phone: n + 1 for phone, n in sharers.items()}
     found: Scored = []
     for row in rows:
-        values = row_dict(row)
-        other = features(values)
+        other = features_of(tuple(row))
         if isinstance(record, Person) and isinstance(other, Person):
             score, why = score_people(record, other, counts)
         elif isinstance(record, Organisation) and isinstance(other, Organisation):
             score, why = score_organisations(record, other)
         else:
             continue
-        found.append((UUID(str(values["record_id"])), score, why))
+        found.append((UUID(str(row[0])), score, why))
     found.sort(key=lambda f: (-f[1], str(f[0])))
     return found
 

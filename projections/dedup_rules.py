@@ -32,12 +32,17 @@ SWAPPED = 6.0  # given and family names recorded the other way round
 PRIOR = -5.0  # log-odds that two records sharing a block are the same
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NUMBER = re.compile(r"^\d+")
+
+
 def simple(text: str | None) -> str:
     """Lower-case letters, digits and single spaces; accents dropped."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded.lower()).split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
 
 def canonical_given(name: str) -> str:
@@ -76,7 +81,7 @@ class Person:
     ) -> Person:
         address = address or {}
         street = simple(" ".join(filter(None, [address.get("street")])))
-        number = re.match(r"^\d+", street)
+        number = _NUMBER.match(street)
         domains = {e.rpartition("@")[2] for e in emails} - FREE_MAIL
         return cls(
             given=simple(given_name),
