@@ -39,6 +39,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m benchmarks.bench_store
 	$(PY) -m benchmarks.bench_commands
 	$(PY) -m benchmarks.bench_projections
+	$(PY) -m benchmarks.bench_dedup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,12 +29,14 @@ run uses schemas bench_dedup and bench_dedup_views, dropped before and after
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -55,6 +57,7 @@ from projections.dedup_query import probe
 from projections.dedup_rules import Person, person_keys
 from projections.runner import Runner
 
+RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_dedup"
 VIEWS_SCHEMA = f"{SCHEMA}_views"
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the schemas")
     args = parser.parse_args(argv)
     size, sample = (5_000, 200) if args.quick else (args.size, args.sample)
+    started = datetime.now(UTC)
     url = os.environ.get("SFA_BENCH_DATABASE_URL", DEFAULT_URL)
     with Admin(url) as admin:
         febrls = febrl_figures(url, admin, args.threshold)
@@ -268,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
             for schema in (SCHEMA, VIEWS_SCHEMA):
                 admin._execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     report(febrls, crm)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench_dedup-{started:%Y%m%dT%H%M%SZ}.json"
+    record = {"started": started.isoformat(), "febrl": febrls, "crm": crm}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"\nwritten: {path}")
     return 0
 
 
