@@ -61,6 +61,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_dedup"
 VIEWS_SCHEMA = f"{SCHEMA}_views"
+REPEATS = 3  # tries per timed record
 LOADER = Context(Caller("bench", frozenset({"service"})))
 
 
@@ -117,12 +118,16 @@ class Bench:
 
     def latencies(
         self, records: list[Record], sample: int, rng: random.Random
-    ) -> tuple[list[float], list[float]]:
+    ) -> tuple[list[float], list[float], list[float]]:
         """Seconds to find one stored record's duplicates, for ``sample``
-        records; and, interleaved as a baseline, a bare ``SELECT 1`` round
-        trip on the same connection (what the machine's load costs)."""
+        records: the first try, and the best of ``REPEATS`` (the record's own
+        cost, without the scheduling noise of a shared machine); and,
+        interleaved as a baseline, a bare ``SELECT 1`` round trip on the same
+        connection (what the machine's load costs)."""
         tables = self.store.names(Dedup)
-        found, bare = [], []
+        found: list[float] = []
+        best: list[float] = []
+        bare: list[float] = []
         with self.store.transaction() as cursor:
             for n in rng.sample(range(len(self.ids)), min(sample, len(self.ids))):
                 body = records[n][1]
@@ -130,17 +135,21 @@ class Bench:
                 cursor.execute("SELECT 1")
                 cursor.fetchall()
                 bare.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                person = Person.of(
-                    body["given_name"],
-                    body["family_name"],
-                    tuple(body.get("emails", ())),
-                    tuple(body.get("phones", ())),
-                    body.get("address"),
-                )
-                probe(cursor, tables, person, person_keys(person), self.ids[n])
-                found.append(time.perf_counter() - started)
-        return found, bare
+                tries = []
+                for _ in range(REPEATS):
+                    started = time.perf_counter()
+                    person = Person.of(
+                        body["given_name"],
+                        body["family_name"],
+                        tuple(body.get("emails", ())),
+                        tuple(body.get("phones", ())),
+                        body.get("address"),
+                    )
+                    probe(cursor, tables, person, person_keys(person), self.ids[n])
+                    tries.append(time.perf_counter() - started)
+                found.append(tries[0])
+                best.append(min(tries))
+        return found, best, bare
 
     def close(self) -> None:
         self.datastore.close()
@@ -231,14 +240,16 @@ def crm_figures(
     for stop in sorted({size // 10, size // 4, size // 2, size} - {0}):
         load = bench.load(records[done:stop])
         view = bench.catch_up()
-        found, bare = bench.latencies(records, sample, rng)
-        times, bare = sorted(found), sorted(bare)
+        found, best, bare = bench.latencies(records, sample, rng)
+        times, best, bare = sorted(found), sorted(best), sorted(bare)
         stage = {
             "contacts": stop,
             "load_per_s": round((stop - done) / load),
             "view_events_per_s": round((stop - done) / view) if view else None,
             "find_p50_ms": round(statistics.median(times) * 1000, 3),
             "find_p99_ms": round(times[int(0.99 * (len(times) - 1))] * 1000, 3),
+            "find_best_of_3_p50_ms": round(statistics.median(best) * 1000, 3),
+            "find_best_of_3_p99_ms": round(best[int(0.99 * (len(best) - 1))] * 1000, 3),
             "select1_p50_ms": round(statistics.median(bare) * 1000, 3),
             "select1_p99_ms": round(bare[int(0.99 * (len(bare) - 1))] * 1000, 3),
         }
@@ -302,13 +313,14 @@ def report(febrls: list[dict[str, Any]], crm: dict[str, Any]) -> None:
         f" {q['true_pairs_reaching_scoring']}/{q['true_pairs']}"
     )
     print(
-        "contacts  | find p50 ms | find p99 ms | SELECT 1 p50 ms | SELECT 1 p99 ms"
-        " | view events/s | load/s"
+        "contacts | find p50 | find p99 | best-of-3 p50 | best-of-3 p99"
+        " | SELECT 1 p50 | SELECT 1 p99 (ms) | view events/s | load/s"
     )
     for s in crm["stages"]:
         print(
-            f"{s['contacts']:>9,} | {s['find_p50_ms']:>11} | {s['find_p99_ms']:>11}"
-            f" | {s['select1_p50_ms']:>15} | {s['select1_p99_ms']:>15}"
+            f"{s['contacts']:>8,} | {s['find_p50_ms']:>8} | {s['find_p99_ms']:>8}"
+            f" | {s['find_best_of_3_p50_ms']:>13} | {s['find_best_of_3_p99_ms']:>13}"
+            f" | {s['select1_p50_ms']:>12} | {s['select1_p99_ms']:>17}"
             f" | {s['view_events_per_s']:>13} | {s['load_per_s']}"
         )
 
