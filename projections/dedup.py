@@ -235,30 +235,36 @@ class Dedup(View):
     @staticmethod
     def unlink(step: Step, record_id: UUID) -> None:
         step.execute("DELETE FROM {keys} WHERE record_id = %s", record_id)
-        step.execute("DELETE FROM {pairs} WHERE record_id = %s", record_id)
-        step.execute("DELETE FROM {pairs} WHERE other_id = %s", record_id)
+        step.execute(
+            "DELETE FROM {pairs} WHERE record_id = %s OR other_id = %s",
+            record_id,
+            record_id,
+        )
 
     def link(self, step: Step, row: dict[str, Any], position: int) -> None:
+        """Stores the record's keys and its pairs with the records sharing a
+        key, each in one statement (rows listed in ``VALUES``)."""
         record_id, keys = row["record_id"], keys_of(row)
         if not keys:
             return
         scored = probe(self.reads(step), step.tables, features(row), keys, record_id)
-        for key in keys:
-            step.execute("INSERT INTO {keys} VALUES (%s, %s)", key, record_id)
+        step.execute(
+            f"INSERT INTO {{keys}} VALUES {', '.join(['(%s, %s)'] * len(keys))}",
+            *[value for key in keys for value in (key, record_id)],
+        )
+        values: list[Any] = []
         for other_id, score, why in scored:
             if score < self.floor:
                 continue
             explanation = json.dumps(why, sort_keys=True)
             for a, b in ((record_id, other_id), (other_id, record_id)):
-                step.execute(
-                    "INSERT INTO {pairs} VALUES (%s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (record_id, other_id) DO UPDATE SET"
-                    " score = excluded.score, explanation = excluded.explanation,"
-                    " position = excluded.position",
-                    a,
-                    b,
-                    row["record_type"],
-                    score,
-                    explanation,
-                    position,
-                )
+                values += [a, b, row["record_type"], score, explanation, position]
+        if values:
+            rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * (len(values) // 6))
+            step.execute(
+                f"INSERT INTO {{pairs}} VALUES {rows}"
+                " ON CONFLICT (record_id, other_id) DO UPDATE SET"
+                " score = excluded.score, explanation = excluded.explanation,"
+                " position = excluded.position",
+                *values,
+            )
