@@ -257,12 +257,12 @@ def score_people(
     shared by many says little)."""
     out: Explanation = {}
     total = PRIOR + _names(a, b, out)
-    total += _shared("emails", a.emails, b.emails, out, same=7.0, differ=-0.5)
+    total += _shared("emails", a.emails, b.emails, out, same=7.0, differ=-2.0)
     sharers = max(
         (phone_sharers or {}).get(n, 1) for n in (set(a.phones) & set(b.phones)) or {""}
     )
     total += _shared(
-        "phones", a.phones, b.phones, out, same=4.0, differ=-0.5, sharers=sharers
+        "phones", a.phones, b.phones, out, same=4.0, differ=-1.0, sharers=sharers
     )
     total += _address(a, b, out)
     if a.account_id is not None and a.account_id == b.account_id:
