@@ -41,6 +41,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m benchmarks.bench_projections
 	$(PY) -m benchmarks.bench_outreach
 	$(PY) -m benchmarks.bench_reports
+	$(PY) -m benchmarks.bench_dedup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -109,6 +109,21 @@ def projections(args: argparse.Namespace) -> int:
     return 0
 
 
+def dedup(args: argparse.Namespace) -> int:
+    """``sfa dedup scan``: re-scores every contact and account from the log
+    (after the rules changed), beside the live view, then swaps it in."""
+    container = _container()
+    if isinstance(container, int):
+        return container
+    try:
+        show = progress_printer("dedup scan", sys.stderr.write)
+        position = container.projections.rebuild("dedup", show)
+        print(f"\nsfa: dedup view re-scored up to position {position}")
+    finally:
+        container.close()
+    return 0
+
+
 def _print_status(statuses: list[Status]) -> None:
     print(f"{'view':<20}{'position':>10}{'head':>10}{'lag':>8}{'lag s':>8}  error")
     for s in statuses:
@@ -172,6 +187,9 @@ def parser() -> argparse.ArgumentParser:
     cli_territories.add_parser(commands, _container)
     kafka_cli.add_commands(commands)
     cli_demo.add_parser(commands, _container)
+    scan = commands.add_parser("dedup", help="duplicate records: scan (re-score)")
+    scan.add_argument("action", choices=["scan"])
+    scan.set_defaults(func=dedup)
     return root
 
 

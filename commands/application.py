@@ -61,6 +61,9 @@ class SalesApplication(Application[UUID]):
         super().__init__(env)
         self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
         self.outreach_policy = Policy()  # the guard's windows and cap (settings)
+        # ids of existing records a lead being imported is likely to be (the
+        # dedup view's finder, set by ``infra.bootstrap.assemble``)
+        self.lead_duplicates: Callable[[Any], list[UUID]] = lambda lead: []
         # commands for one customer take turns in this process (None: they race)
         self.outreach_turns: list[threading.Lock] | None = [
             threading.Lock() for _ in range(256)

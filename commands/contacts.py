@@ -11,6 +11,7 @@ from commands.application import SalesApplication
 from commands.base import (
     Command,
     Context,
+    IdReused,
     Outcome,
     chosen_or_new,
     load_for_write,
@@ -18,7 +19,7 @@ from commands.base import (
     require_write,
     save,
 )
-from commands.normalise import Email, Name, Phone, Text
+from commands.normalise import Email, Name, Phone, PostalAddress, Text
 from commands.reps import ensure_active_rep
 from domain.contact import Contact
 
@@ -34,9 +35,10 @@ class RegisterContact(Command):
     owner_id: UUID | None = None
     department: Text | None = None
     do_not_contact: bool = False
+    address: PostalAddress | None = None
 
     def registration(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"id"})
+        return self.model_dump(exclude={"id", "address"})
 
 
 class ChangeContactDetails(Command):
@@ -50,6 +52,7 @@ class ChangeContactDetails(Command):
     title: Text | None = None
     account_id: UUID | None = None
     department: Text | None = None
+    address: PostalAddress | None = None
 
 
 class AssignContactOwner(Command):
@@ -68,11 +71,26 @@ def register_contact(
 ) -> Outcome:
     contact_id, found = chosen_or_new(app, cmd.id)
     if found is not None:
+        if registered_address(app, contact_id) != _parts(cmd.address):
+            raise IdReused(f"id {contact_id} already names a different record")
         return repeat_of_creation(app, found, Contact, cmd.registration())
     require_write(ctx.caller, cmd.owner_id, "a contact")
     ensure_active_rep(app, cmd.owner_id)
     contact = Contact(id=contact_id, **cmd.registration())
+    contact.change_address(_parts(cmd.address))
     return save(app, ctx, contact, created=True)
+
+
+def _parts(address: PostalAddress | None) -> dict[str, str] | None:
+    return address.parts() if address is not None else None
+
+
+def registered_address(app: SalesApplication, contact_id: UUID) -> Any:
+    """The address recorded with the registration (its second event), if any."""
+    second = list(app.events.get(contact_id, gt=1, lte=2))
+    if second and type(second[0]).__name__ == "AddressChanged":
+        return getattr(second[0], "new", None)
+    return None
 
 
 def change_contact_details(
@@ -95,6 +113,8 @@ def change_contact_details(
         contact.move_to_account(cmd.account_id)
     if "department" in given:
         contact.assign_department(cmd.department)
+    if "address" in given:
+        contact.change_address(_parts(cmd.address))
     return save(app, ctx, contact)
 
 

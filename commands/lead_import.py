@@ -10,9 +10,9 @@ What must hold:
   rows that landed and imports the rest; nothing is recorded twice.
 - Registering a list again with the same terms is not an error (it is a
   resume); other terms under the same name are ``IdReused`` (409).
-- Duplicates are flagged, never refused: each finder in
-  ``duplicate_finders`` (the hook for the dedup view) names existing
-  contacts or leads a new lead probably duplicates, and the report lists
+- Duplicates are flagged, never refused: ``app.lead_duplicates`` (the
+  dedup view's finder, wired by ``infra.bootstrap``) names the existing
+  contacts and accounts a new lead probably duplicates, and the report lists
   them per row.
 """
 
@@ -46,10 +46,6 @@ from domain.lead_list import LeadList, lead_list_id_for, row_lead_id
 
 CHUNK = 200
 ATTEMPTS = 5
-DuplicateFinder = Callable[[SalesApplication, Lead], list[UUID]]
-duplicate_finders: list[DuplicateFinder] = []
-"""The dedup hook: the dedup view's finder is appended here at start-up
-(``infra.bootstrap``); until then no lead is flagged."""
 LeadField = Literal[
     "given_name",
     "family_name",
@@ -173,7 +169,7 @@ def import_chunk(
             continue
         leads.append(lead)
         imported.append(number)
-        if matches := [m for find in duplicate_finders for m in find(app, lead)]:
+        if matches := app.lead_duplicates(lead):
             flagged.append({"row": number, "matches": matches})
     lead_list.record_rows(first_row, first_row + len(rows) - 1, imported, rejected)
     report.position = save(app, ctx, lead_list, *leads).position

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 def normal_email(value: str) -> str:
@@ -104,3 +104,24 @@ Currency = Annotated[
 Money = Annotated[
     Decimal, Field(ge=0, max_digits=18, decimal_places=4), AfterValidator(plain)
 ]
+
+
+Part = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class PostalAddress(BaseModel):
+    """A postal address; blank parts are left out (``parts``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    street: Part | None = None
+    street2: Part | None = None
+    locality: Part | None = None
+    postcode: Part | None = None
+    region: Part | None = None
+    country: Part | None = None
+
+    def parts(self) -> dict[str, str] | None:
+        """The non-blank parts; ``None`` if every part is blank."""
+        found = {k: v for k, v in self.model_dump().items() if v}
+        return found or None

@@ -21,6 +21,8 @@ What must hold:
   (``TerritoryAssigned``, recorded after the ``TerritoryChanged`` it
   explains, so readers of ``TerritoryChanged`` alone still see every
   move); a free-text move alone clears them.
+- Merges (``domain.merging``): a merged account is an alias of its survivor
+  and records nothing else until unmerged.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.merging import Changes, Mergeable, apply_merged, apply_unmerged
 
 PROSPECT = "prospect"
 ACTIVE_CUSTOMER = "active_customer"
@@ -47,9 +50,10 @@ def check_status(status: str) -> None:
 
 
 ADDRESS = ("country", "region", "postcode")
+MERGED_FIELDS = ("name", "web_domain", "industry", "territory", "owner_id")
 
 
-class Account(SalesAggregate):
+class Account(Mergeable, SalesAggregate):
     country: str | None = None  # accounts opened before addresses: none
     region: str | None = None
     postcode: str | None = None
@@ -74,6 +78,9 @@ class Account(SalesAggregate):
         self.territory = territory
         self.owner_id = owner_id
         self.status = status
+        self.merged_into: UUID | None = None
+        self.merges: dict[str, Changes] = {}
+        self.not_duplicates: tuple[UUID, ...] = ()
 
     def rename(self, name: str) -> None:
         if name != self.name:
@@ -183,3 +190,17 @@ class Account(SalesAggregate):
     ) -> None:
         self.territory_id = territory_id
         self.territory_rule = rule
+
+    @event("Merged")
+    def _merged(self, survivor_id: UUID, duplicate_id: UUID, changes: Changes) -> None:
+        apply_merged(self, survivor_id, duplicate_id, changes)
+
+    @event("Unmerged")
+    def _unmerged(
+        self, survivor_id: UUID, duplicate_id: UUID, restored: Changes
+    ) -> None:
+        apply_unmerged(self, survivor_id, duplicate_id, restored)
+
+    @event("NotDuplicateMarked")
+    def _not_duplicate_marked(self, other_id: UUID, reason: str | None) -> None:
+        self.not_duplicates = (*self.not_duplicates, other_id)

@@ -7,6 +7,10 @@ What must hold:
 - A change that changes nothing records nothing.
 - A forgotten contact (``Forgotten``: its personal data erased, see
   ``domain.personal``) changes no more and is not to be contacted.
+- The postal address (``ADDRESS_PARTS``) is its own event, recorded with the
+  registration when one is given.
+- Merges (``domain.merging``): a merged contact is an alias of its survivor
+  and records nothing else until unmerged.
 """
 
 from __future__ import annotations
@@ -17,10 +21,26 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SalesAggregate, check
+from domain.merging import Changes, Mergeable, apply_merged, apply_unmerged
 from domain.personal import declare
 
+ADDRESS_PARTS = ("street", "street2", "locality", "postcode", "region", "country")
+Address = dict[str, str]
+MERGED_FIELDS = (
+    "given_name",
+    "family_name",
+    "emails",
+    "phones",
+    "title",
+    "account_id",
+    "owner_id",
+    "department",
+    "do_not_contact",
+    "address",
+)
 
-class Contact(SalesAggregate):
+
+class Contact(Mergeable, SalesAggregate):
     forgotten = False  # a class default: contacts recorded before it existed
 
     class Forgotten(SalesAggregate.Event):
@@ -66,6 +86,10 @@ class Contact(SalesAggregate):
         self.owner_id = owner_id
         self.department = department
         self.do_not_contact = do_not_contact
+        self.address: Address | None = None
+        self.merged_into: UUID | None = None
+        self.merges: dict[str, Changes] = {}
+        self.not_duplicates: tuple[UUID, ...] = ()
 
     def rename(self, given_name: str, family_name: str) -> None:
         self._require_remembered()
@@ -158,8 +182,32 @@ class Contact(SalesAggregate):
     def _consent_changed(self, old: bool, new: bool, reason: str | None) -> None:
         self.do_not_contact = new
 
+    def change_address(self, address: Address | None) -> None:
+        self._require_remembered()
+        if address != self.address:
+            self._address_changed(old=self.address, new=address)
+
+    @event("AddressChanged")
+    def _address_changed(self, old: Address | None, new: Address | None) -> None:
+        self.address = new
+
+    @event("Merged")
+    def _merged(self, survivor_id: UUID, duplicate_id: UUID, changes: Changes) -> None:
+        apply_merged(self, survivor_id, duplicate_id, changes)
+
+    @event("Unmerged")
+    def _unmerged(
+        self, survivor_id: UUID, duplicate_id: UUID, restored: Changes
+    ) -> None:
+        apply_unmerged(self, survivor_id, duplicate_id, restored)
+
+    @event("NotDuplicateMarked")
+    def _not_duplicate_marked(self, other_id: UUID, reason: str | None) -> None:
+        self.not_duplicates = (*self.not_duplicates, other_id)
+
 
 _NAMES = ("given_name", "family_name")
+_DETAILS = ("emails", "phones", "title", "address")
 declare(
     Contact,
     Registered=(*_NAMES, "emails", "phones", "title"),
@@ -168,5 +216,8 @@ declare(
     PhonesChanged=("old", "new"),
     TitleChanged=("old", "new"),
     ConsentChanged=("reason",),
-    state=(*_NAMES, "emails", "phones", "title"),
+    AddressChanged=("old", "new"),
+    Merged=tuple(f"changes.{name}" for name in (*_NAMES, *_DETAILS)),
+    Unmerged=tuple(f"restored.{name}" for name in (*_NAMES, *_DETAILS)),
+    state=(*_NAMES, "emails", "phones", "title", "address"),
 )

@@ -7,8 +7,10 @@ Nothing here runs at import time; ``bootstrap()`` opens the store.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
@@ -20,6 +22,8 @@ from infra.pg_datastore import PgDatastore
 from infra.projection_host import ProjectionHost
 from infra.settings import Settings
 from infra.view_store import PgViewStore, SQLiteViewStore, ViewStore
+from projections.dedup import Dedup
+from projections.dedup_query import lead_features, likely
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +76,7 @@ def assemble(settings: Settings, app: SalesApplication) -> Container:
     the outreach guard's policy from ``settings``)."""
     app.outreach_policy = settings.outreach.policy()
     store = view_store(settings)
+    app.lead_duplicates = lead_duplicates(store)
     host = ProjectionHost(app, store, poll_interval=settings.poll_interval)
     found = relay(settings, app, store)
     return Container(settings=settings, app=app, projections=host, relay=found)
@@ -98,3 +103,16 @@ def view_store(settings: Settings) -> ViewStore:
     if settings.database_url:
         return PgViewStore(PgDatastore(settings.database_url, schema="projections"))
     return SQLiteViewStore(settings.sqlite_path)
+
+
+def lead_duplicates(store: ViewStore) -> Callable[[Any], list[UUID]]:
+    """The ids of stored contacts and accounts a lead being imported is
+    likely to be (the dedup view, as far as it has caught up)."""
+
+    def find(lead: Any) -> list[UUID]:
+        person, company = lead_features(lead)
+        with store.transaction() as cursor:
+            found = likely(cursor, store.names(Dedup), person, company, 0.5, 10)
+        return [item[0] for item in found]
+
+    return find

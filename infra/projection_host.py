@@ -17,6 +17,7 @@ from projections.catalog import Catalog
 from projections.commerce import Commerce
 from projections.contact_history import ContactHistory
 from projections.control import Control
+from projections.dedup import Dedup
 from projections.development import Development
 from projections.forecast import Forecast
 from projections.lead_sources import LeadSources
@@ -46,6 +47,7 @@ VIEWS: tuple[type[View], ...] = (
     Adjustments,
     Recruiting,
     Development,
+    Dedup,
 )
 
 
@@ -99,6 +101,10 @@ class ProjectionHost:
     def close(self) -> None:
         self.stop()
         self.store.close()
+
+    def is_running(self, name: str) -> bool:
+        """Whether view ``name`` follows the log in this process."""
+        return any(t.name == f"view-{name}" and t.is_alive() for t in self._threads)
 
     def wake(self) -> None:
         for runner in self.runners.values():

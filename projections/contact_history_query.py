@@ -21,16 +21,18 @@ def timeline(
     tables: Any,
     *,
     of: str,
-    record_id: UUID,
+    record_id: UUID | list[UUID],
     before: int | None = None,
     limit: int = 50,
     **filters: Any,
 ) -> list[tuple[Any, ...]]:
     """Entries of one contact's (``of="contact_id"``) or account's timeline,
-    newest first, positions below ``before``, narrowed by ``FILTERS``."""
+    newest first, positions below ``before``, narrowed by ``FILTERS``. Several
+    ids (a survivor and the records merged into it): one timeline of all."""
     assert of in ("contact_id", "account_id")
-    where = [f"{of} = %s"]
-    params: list[Any] = [record_id]
+    ids = record_id if isinstance(record_id, list) else [record_id]
+    where = [f"{of} IN ({', '.join(['%s'] * len(ids))})"]
+    params: list[Any] = list(ids)
     if before is not None:
         where.append("position < %s")
         params.append(before)

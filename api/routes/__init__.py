@@ -17,6 +17,7 @@ from api.routes import (
     configurator,
     contacts,
     corrective_actions,
+    duplicates,
     forecast_accuracy,
     forecast_adjustments,
     forecast_flow,
@@ -29,6 +30,7 @@ from api.routes import (
     lead_sources,
     leads,
     lists,
+    merges,
     opportunities,
     orders,
     pipelines,
@@ -107,3 +109,5 @@ api_router.include_router(candidates.router)
 api_router.include_router(training.router)
 api_router.include_router(coaching.router)
 api_router.include_router(schemas.router)
+api_router.include_router(duplicates.router)
+api_router.include_router(merges.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
@@ -33,10 +33,15 @@ def open_account(body: AccountIn, w: WriteDep) -> JSONResponse:
     return w.run(cmd.open_account, command, AccountOut.of)
 
 
-@router.get("/{account_id}", response_model=AccountOut, responses={404: {}})
-def get_account(account_id: UUID, _: Reader, container: ContainerDep) -> JSONResponse:
-    """The account as it stands now, from the event store."""
+@router.get("/{account_id}", response_model=AccountOut, responses={404: {}, 308: {}})
+def get_account(
+    account_id: UUID, _: Reader, container: ContainerDep
+) -> JSONResponse | RedirectResponse:
+    """The account as it stands now, from the event store. An account merged
+    into another answers 308 to that one."""
     account = load(container.app, Account, account_id, Context.anonymous())
+    if account.merged_into is not None:
+        return RedirectResponse(f"/accounts/{account.merged_into}", 308)
     return read_response(AccountOut.of(account), account.version)
 
 

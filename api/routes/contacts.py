@@ -5,12 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.duplicates import stored_duplicates, with_duplicates
 from api.schemas.contacts import (
     ConsentIn,
+    ContactCreatedOut,
     ContactIn,
     ContactOut,
     ContactOwnerIn,
@@ -25,19 +27,32 @@ from domain.contact import Contact
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
 
-@router.post("", status_code=201, response_model=ContactOut, responses=WRITE_ERRORS)
-def register_contact(body: ContactIn, w: WriteDep) -> JSONResponse:
-    """Register a contact. Sending the same id and body again creates nothing."""
+@router.post(
+    "", status_code=201, response_model=ContactCreatedOut, responses=WRITE_ERRORS
+)
+def register_contact(
+    body: ContactIn, w: WriteDep, container: ContainerDep
+) -> JSONResponse:
+    """Register a contact. Sending the same id and body again creates nothing.
+    The answer lists the contacts it is likely to be (``likely_duplicates``)."""
     # The body was validated with the command's own types: not validated again.
     fields = {**dict(body), "emails": tuple(body.emails), "phones": tuple(body.phones)}
     command = cmd.RegisterContact.model_construct(**fields)
-    return w.run(cmd.register_contact, command, ContactOut.of)
+    answer = w.run(cmd.register_contact, command, ContactOut.of)
+    created = ContactOut.model_validate_json(bytes(answer.body))
+    found = stored_duplicates(container, created.id, created.position or 0)
+    return with_duplicates(answer, found)
 
 
-@router.get("/{contact_id}", response_model=ContactOut, responses={404: {}})
-def get_contact(contact_id: UUID, _: Reader, container: ContainerDep) -> JSONResponse:
-    """The contact as it stands now, from the event store."""
+@router.get("/{contact_id}", response_model=ContactOut, responses={404: {}, 308: {}})
+def get_contact(
+    contact_id: UUID, _: Reader, container: ContainerDep
+) -> JSONResponse | RedirectResponse:
+    """The contact as it stands now, from the event store. A contact merged
+    into another answers 308 to that one."""
     contact = load(container.app, Contact, contact_id, Context.anonymous())
+    if contact.merged_into is not None:
+        return RedirectResponse(f"/contacts/{contact.merged_into}", 308)
     return read_response(ContactOut.of(contact), contact.version)
 
 

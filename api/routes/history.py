@@ -17,6 +17,8 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.history import EntryOut, HistoryOut
+from commands.base import exists
+from infra.bootstrap import Container
 from projections.contact_history import ContactHistory
 from projections.contact_history_query import timeline
 
@@ -54,6 +56,19 @@ class HistoryQuery:
 Query_ = Annotated[HistoryQuery, Depends()]
 
 
+def absorbed(container: Container, record_id: UUID) -> list[UUID]:
+    """The record and every record merged into it (and into those), from the
+    event store: a survivor's timeline is both timelines as one."""
+    found, todo = [record_id], [record_id]
+    while todo and len(found) < 100:
+        record = exists(container.app, todo.pop())
+        for merged in getattr(record, "merges", {}):
+            if UUID(merged) not in found:
+                found.append(UUID(merged))
+                todo.append(UUID(merged))
+    return found
+
+
 def history(
     container: ContainerDep,
     of: Literal["contact_id", "account_id"],
@@ -61,13 +76,14 @@ def history(
     query: HistoryQuery,
 ) -> HistoryOut:
     wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
+    record_ids = absorbed(container, record_id)
     store = container.projections.store
     with store.transaction() as cursor:
         rows = timeline(
             cursor,
             store.names(ContactHistory),
             of=of,
-            record_id=record_id,
+            record_id=record_ids,
             before=query.before,
             limit=query.limit + 1,  # one more tells whether a next page exists
             **query.filters(),

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.duplicates import probed_duplicates, with_duplicates
 from api.schemas.leads import (
     ConvertIn,
     DisqualifyIn,
+    LeadCapturedOut,
     LeadConversionOut,
     LeadIn,
     LeadOut,
@@ -27,16 +29,23 @@ from commands import personal_data
 from commands.base import Context, load
 from commands.lead_conversion import ConvertLead, convert_lead
 from domain.lead import Lead
+from projections.dedup_query import lead_features
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 ONE = "/{lead_id}"
 
 
-@router.post("", status_code=201, response_model=LeadOut, responses=WRITE_ERRORS)
-def capture_lead(body: LeadIn, w: WriteDep) -> JSONResponse:
-    """Capture a lead. Sending the same id and body again creates nothing."""
+@router.post(
+    "", status_code=201, response_model=LeadCapturedOut, responses=WRITE_ERRORS
+)
+def capture_lead(body: LeadIn, w: WriteDep, container: ContainerDep) -> JSONResponse:
+    """Capture a lead. Sending the same id and body again creates nothing.
+    The answer lists the contacts and accounts the lead is likely to be
+    already (``likely_duplicates``)."""
     command = cmd.CaptureLead(**body.model_dump())
-    return w.run(cmd.capture_lead, command, LeadOut.of)
+    answer = w.run(cmd.capture_lead, command, LeadOut.of)
+    person, company = lead_features(command)
+    return with_duplicates(answer, probed_duplicates(container, person, company))
 
 
 @router.get(ONE, response_model=LeadOut, responses={404: {}})

@@ -90,3 +90,6 @@ class AccountOut(RecordOut):
     territory_rule: str | None = Field(
         default=None, description="the rule that placed it, or 'manual'"
     )
+    merged_into: UUID | None = Field(
+        default=None, description="set on an alias: the record it was merged into"
+    )

@@ -7,7 +7,8 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
-from commands.normalise import Email, Name, Phone, Text
+from api.schemas.duplicates import DuplicateOut
+from commands.normalise import Email, Name, Phone, PostalAddress, Text
 
 
 class ContactIn(BaseModel):
@@ -19,6 +20,7 @@ class ContactIn(BaseModel):
             "phones": ["+44 20 7946 0958"],
             "title": "CTO",
             "department": "sales",
+            "address": {"street": "12 St James's Square", "postcode": "SW1Y 4JH"},
         }
     )
 
@@ -32,6 +34,7 @@ class ContactIn(BaseModel):
     owner_id: UUID | None = None
     department: Text | None = None
     do_not_contact: bool = False
+    address: PostalAddress | None = None
 
 
 class ContactPatch(BaseModel):
@@ -46,6 +49,7 @@ class ContactPatch(BaseModel):
     title: Text | None = None
     account_id: UUID | None = None
     department: Text | None = None
+    address: PostalAddress | None = None
 
 
 class ContactOwnerIn(BaseModel):
@@ -75,4 +79,18 @@ class ContactOut(RecordOut):
         default=False,
         description="personal data erased (POST /contacts/{id}/forget):"
         " names and title read '[erased]', emails and phones []",
+    )
+    address: dict[str, str] | None = Field(
+        default=None, description="postal address: street, locality, postcode…"
+    )
+    merged_into: UUID | None = Field(
+        default=None, description="set on an alias: the record it was merged into"
+    )
+
+
+class ContactCreatedOut(ContactOut):
+    likely_duplicates: list[DuplicateOut] | None = Field(
+        default=None,
+        description="contacts this one is likely to be (score >= 0.5), once the"
+        " dedup view has applied the write; null if it has not yet",
     )

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
+from api.schemas.duplicates import DuplicateOut
 from commands.application import SalesApplication
 from commands.lead_conversion import check_conversion
 from commands.leads import Score, Source
@@ -207,4 +208,11 @@ class LeadOut(RecordOut):
         description="personal data erased by POST /leads/{id}/forget: names,"
         " email, phone, title read '[erased]' (as they do, with this false,"
         " once the contact a converted lead became is forgotten)",
+    )
+
+
+class LeadCapturedOut(LeadOut):
+    likely_duplicates: list[DuplicateOut] = Field(
+        default_factory=list,
+        description="contacts and accounts the lead is likely to be (score >= 0.5)",
     )

@@ -235,3 +235,21 @@ FIELDS = ["name", "source", "mapping", "csv", "owner_id"]
 def test_no_input_gives_a_500(reps: Engine, body: Any) -> None:
     answer = call(reps, "POST", "/lead-lists", body, "admin")
     assert answer.status_code < 500, answer.text
+
+
+def test_an_imported_lead_like_a_known_contact_is_flagged(running: Engine) -> None:
+    body = {"given_name": "Cy", "family_name": "Young", "emails": ["cy@example.com"]}
+    contact = call(running, "POST", "/contacts", body, role="rep").json()
+    seen = call(
+        running,
+        "GET",
+        f"/contacts/{contact['id']}/duplicates?min_position={contact['position']}",
+    )
+    assert seen.status_code == 200, seen.text  # the dedup view holds the contact
+
+    report = call(running, "POST", "/lead-lists", EXPO).json()
+
+    (flagged,) = report["possible_duplicates"]
+    assert flagged["row"] == 3
+    assert contact["id"] in [str(m) for m in flagged["matches"]]
+    assert report["imported"] == 4  # flagged, imported all the same

@@ -116,14 +116,11 @@ class TestImportLeadList:
     def test_duplicates_are_flagged_through_the_hook(self) -> None:
         app = memory_app()
 
-        def same_email(_: SalesApplication, lead: Lead) -> list[Any]:
+        def same_email(lead: Lead) -> list[Any]:
             return [uuid4()] if lead.email == "cy@example.com" else []
 
-        imp.duplicate_finders.append(same_email)
-        try:
-            report = run_import(app)
-        finally:
-            imp.duplicate_finders.remove(same_email)
+        app.lead_duplicates = same_email
+        report = run_import(app)
         assert [d["row"] for d in report.possible_duplicates] == [4]
         assert report.imported == 2  # flagged, imported all the same
 
