@@ -4,8 +4,8 @@ command layer.
 
 What must hold:
 - The steps run in the order of ``STEPS``, each reading the facts the
-  earlier ones left (``world.facts``); a new area (a hiring round) is one
-  more module with a ``plan(world)`` appended here.
+  earlier ones left (``world.facts``); a new area is one more module
+  with a ``plan(world)`` appended here.
 - The same seed, scale and end day record the same events (ids, data,
   timestamps, correlation ids).
 - A store that already holds anything beyond the default pipeline is
@@ -22,11 +22,31 @@ from commands.application import SalesApplication
 from commands.pipelines import ensure_default_pipeline
 from domain.base import DomainError
 from domain.pipeline import DEFAULT_PIPELINE_ID
-from infra.demo import catalogue, customers, leads, management, org, selling
+from infra.demo import (
+    catalogue,
+    customers,
+    duplicates,
+    hiring,
+    leads,
+    management,
+    org,
+    selling,
+    training,
+)
 from infra.demo.clock import backdated
 from infra.demo.world import SCALES, World
 
-STEPS: tuple[ModuleType, ...] = (org, catalogue, management, customers, selling, leads)
+STEPS: tuple[ModuleType, ...] = (
+    org,
+    catalogue,
+    management,
+    customers,
+    duplicates,
+    selling,
+    leads,
+    hiring,
+    training,
+)
 
 
 class StoreNotEmpty(RuntimeError):
