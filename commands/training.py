@@ -8,8 +8,9 @@ What must hold:
 - A coaching session is logged by an admin, or by a manager for a rep of a
   team they manage, as its manager (``Forbidden`` otherwise); an admin names
   the manager, who must be an active rep, as must the rep coached.
-- ``corrective_action_id`` is taken as given: corrective actions are kept by
-  the control process, and are not looked up here.
+- ``corrective_action_id`` (on logging or linking) names an existing
+  corrective action (``unknown_corrective_action``, a 422, otherwise);
+  ``None`` links none (unlinks).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from commands.base import (
     Outcome,
     chosen_or_new,
     load,
+    referenced,
     repeat_of_creation,
     save,
 )
 from commands.normalise import Name, Text
 from commands.reps import active_rep
 from domain.base import RuleBroken
+from domain.corrective_action import CorrectiveAction
 from domain.training import CoachingSession, TrainingProgramme
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
@@ -124,6 +127,11 @@ def _coach(caller: Caller, cmd: LogCoaching) -> UUID:
     return caller.rep_id
 
 
+def _corrective_action(app: SalesApplication, action_id: UUID | None) -> None:
+    if action_id is not None:
+        referenced(app, CorrectiveAction, action_id, "unknown_corrective_action")
+
+
 def log_coaching(app: SalesApplication, cmd: LogCoaching, ctx: Context) -> Outcome:
     manager_id = _coach(ctx.caller, cmd)
     session_id, found = chosen_or_new(app, cmd.id)
@@ -132,6 +140,7 @@ def log_coaching(app: SalesApplication, cmd: LogCoaching, ctx: Context) -> Outco
         return repeat_of_creation(app, found, CoachingSession, fields)
     active_rep(app, manager_id, "manager")
     active_rep(app, cmd.rep_id, "rep")
+    _corrective_action(app, cmd.corrective_action_id)
     session = CoachingSession.log(session_id, **fields)
     return save(app, ctx, session, created=True)
 
@@ -143,5 +152,6 @@ def link_corrective_action(
     caller = ctx.caller
     if not caller.has("admin") and caller.rep_id != session.manager_id:
         raise Forbidden("only the session's manager or an admin links it")
+    _corrective_action(app, cmd.corrective_action_id)
     session.link_corrective_action(cmd.corrective_action_id)
     return save(app, ctx, session)

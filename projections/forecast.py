@@ -17,6 +17,8 @@ What must hold:
   (``attributes``), so grouping as of T uses the team and territory of T.
 - Probability and category are those the deal recorded on entering its
   stage; a later pipeline change does not rewrite them.
+- Orders are kept as intervals too (``forecast_orders``): a won deal's
+  closed figure is its order's total while the order stands.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from typing import Any, ClassVar
 
 from domain.account import Account
 from domain.opportunity import Opportunity
+from domain.order import Order
 from domain.rep import Rep
+from projections import forecast_orders
 from projections.agenda import utc
 from projections.events import event_class
 from projections.view import Step, View, handles
@@ -138,11 +142,13 @@ class Forecast(View):
             " from_position BIGINT NOT NULL, to_position BIGINT,"
             " PRIMARY KEY (subject_id, attribute, seq)"
         ),
+        "orders": forecast_orders.TABLE,
     }
     indexes: ClassVar[dict[str, str]] = {
         "current": "{deal_intervals} (forecast_date) WHERE valid_to IS NULL",
         "as_of": "{deal_intervals} (forecast_date, valid_from)",
         "attribute_now": "{attributes} (subject_id, attribute, valid_to)",
+        "order_of_deal": forecast_orders.INDEX,
     }
 
     @handles(*DEAL_EVENTS)
@@ -189,6 +195,14 @@ class Forecast(View):
             *[state[c] for c in COLUMNS],
             step.position,
         )
+
+    @handles(event_class(Order, "Placed"))
+    def order_placed(self, step: Step, event: Any) -> None:
+        forecast_orders.placed(step, event)
+
+    @handles(event_class(Order, "Cancelled"), event_class(Order, "Returned"))
+    def order_withdrawn(self, step: Step, event: Any) -> None:
+        forecast_orders.withdrawn(step, event)
 
     @handles(event_class(Rep, "TeamChanged"))
     def team_changed(self, step: Step, event: Any) -> None:

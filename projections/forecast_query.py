@@ -7,6 +7,10 @@ What must hold:
   the intervals holding at T. Both give the same figures for a store whose
   last event is at or before T.
 - Amounts of different currencies are never added: a row is one currency.
+- A won deal with an order standing at the moment read (placed at or
+  before it, not cancelled or returned by then: ``forecast_orders``) counts
+  its order's total in the order's currency in ``closed_won``; without one
+  (none yet, or withdrawn) it counts the deal's own amount.
 - ``weighted_amount`` is the sum over open deals of amount x probability /
   100 (the probability the deal recorded on entering its stage).
 """
@@ -32,6 +36,8 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "territory": ("a.value", "i.account_id"),
 }
 CATEGORIES = ("pipeline", "best_case", "commit")
+# a won deal's closed figure: its standing order's, else its own
+AMOUNT, CURRENCY = "COALESCE(o.total, i.amount)", "COALESCE(o.currency, i.currency)"
 
 
 def money(value: Any) -> Decimal:
@@ -87,10 +93,13 @@ def source(group_by: str, as_of: datetime | None) -> tuple[str, str, int]:
     takes ``as_of``."""
     column, subject = GROUPS[group_by]
     valid = NOW if as_of is None else AT
-    join = ""
+    join = (
+        " LEFT JOIN {orders} o ON o.opportunity_id = i.opportunity_id"
+        " AND i.status = 'won' AND " + valid.format(alias="o")
+    )
     if subject is not None:
         attribute = "team" if group_by == "team" else "territory"
-        join = (
+        join += (
             f" LEFT JOIN {{attributes}} a ON a.subject_id = {subject}"
             f" AND a.attribute = '{attribute}' AND " + valid.format(alias="a")
         )
@@ -99,7 +108,7 @@ def source(group_by: str, as_of: datetime | None) -> tuple[str, str, int]:
         " WHERE i.forecast_date >= %s AND i.forecast_date <= %s AND "
         + valid.format(alias="i")
     )
-    uses = 0 if as_of is None else (4 if subject else 2)
+    uses = 0 if as_of is None else (6 if subject else 4)
     return column, where, uses
 
 
@@ -112,11 +121,11 @@ def statement(group_by: str, as_of: datetime | None) -> tuple[str, int]:
     """The SQL of a forecast, and how many times it takes ``as_of``."""
     column, where, uses = source(group_by, as_of)
     sql = (
-        f"SELECT {column}, i.currency, i.status, i.category,"
-        " CAST(i.pipeline_id AS TEXT), i.stage, SUM(i.amount),"
+        f"SELECT {column}, {CURRENCY}, i.status, i.category,"
+        f" CAST(i.pipeline_id AS TEXT), i.stage, SUM({AMOUNT}),"
         " SUM(i.amount * i.probability), COUNT(*)"
         + where
-        + f" GROUP BY {column}, i.currency, i.status, i.category, i.pipeline_id,"
+        + f" GROUP BY {column}, {CURRENCY}, i.status, i.category, i.pipeline_id,"
         " i.stage"
     )
     return sql, uses

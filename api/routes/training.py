@@ -9,10 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from api.auth import Reader
 from api.deps import ContainerDep
+from api.development_control import rep_control
 from api.reads import wait_for_position
+from api.routes.forecasts import well_formed
 from api.schemas.training import (
     CompletionIn,
     DevelopmentOut,
@@ -25,6 +28,8 @@ from api.writes import WRITE_ERRORS, RecruiterWriteDep, WriteDep, read_response
 from commands import training as cmd
 from commands.base import Caller, Context, Forbidden, load
 from domain.training import TrainingProgramme
+from projections.actions import CorrectiveActions
+from projections.control import Control
 from projections.development import Development
 from projections.development_query import development, programmes
 
@@ -33,6 +38,12 @@ Out = ProgrammeOut
 ONE = "/training-programmes/{programme_id}"
 VIEW = Development.name
 MinPosition = Annotated[int | None, Query(ge=0)]
+ControlPeriod = Annotated[
+    str | None,
+    Query(max_length=10, description="YYYY-MM, YYYY-Qn, YYYY; default this month"),
+    AfterValidator(lambda text: None if text is None else well_formed(text)),
+]
+Trend = Annotated[int, Query(ge=0, le=12, description="control periods before")]
 
 
 @router.post(
@@ -53,7 +64,8 @@ def list_programmes(
     min_position: MinPosition = None,
 ) -> ProgrammePage:
     """Programmes in the order launched, with how many reps completed each."""
-    wait_for_position(container, VIEW, min_position, 5.0)
+    for view in (VIEW, Control.name, CorrectiveActions.name):
+        wait_for_position(container, view, min_position, 5.0)
     store = container.projections.store
     position = store.position(VIEW)
     with store.transaction() as c:
@@ -102,15 +114,21 @@ def get_development(
     caller: Reader,
     container: ContainerDep,
     min_position: MinPosition = None,
+    period: ControlPeriod = None,
+    trend: Trend = 3,
 ) -> DevelopmentOut:
-    """The programmes the rep completed and the coaching they had."""
+    """The programmes the rep completed, the coaching they had, and their
+    control-report lines (metric, standard, actual, variance, status) for
+    `period` (default: this month) and the `trend` periods before."""
     if not may_read_development(caller, rep_id):
         raise Forbidden(f"{caller.name} may not read the development of rep {rep_id}")
-    wait_for_position(container, VIEW, min_position, 5.0)
+    for view in (VIEW, Control.name, CorrectiveActions.name):
+        wait_for_position(container, view, min_position, 5.0)
     store = container.projections.store
     position = store.position(VIEW)
     with store.transaction() as c:
         found = development(c, store.names(Development), rep_id)
+    control = rep_control(container, rep_id, period, trend)
     return DevelopmentOut.model_validate(
-        {"rep_id": rep_id, "position": position, **found}
+        {"rep_id": rep_id, "position": position, "control": control, **found}
     )

@@ -10,6 +10,8 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CHOSEN_ID, RecordOut, examples
+from api.schemas.forecasts import PeriodOut
+from api.schemas.reports import LineOut
 from commands.normalise import Name, Text
 from commands.training import Description
 
@@ -120,8 +122,19 @@ class CoachingRow(BaseModel):
     corrective_action_id: UUID | None
 
 
+class RepControlOut(BaseModel):
+    period: PeriodOut
+    lines: list[LineOut] = Field(
+        description="the rep's control-report lines (scope rep), by metric"
+    )
+    position: int = Field(description="the control view's position")
+
+
 class DevelopmentOut(BaseModel):
     rep_id: UUID
     training: list[TrainingRow] = Field(description="completions, newest first")
     coaching: list[CoachingRow] = Field(description="sessions, newest first")
+    control: RepControlOut = Field(
+        description="the rep's performance against standards, with the trend"
+    )
     position: int = Field(description="the view had applied the log up to here")

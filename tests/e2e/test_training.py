@@ -70,6 +70,14 @@ def ok(
     return answer.json()
 
 
+def opened(e: Engine) -> str:
+    """A corrective action against Ann's calls, owned by Cora: its id."""
+    body = {"scope": "rep", "member": str(REP_ID), "metric": "activities_completed"}
+    body |= {"activity_kind": "call", "period": "2027-03", "kind": "coaching"}
+    body |= {"owner_id": str(COACH_ID), "due_date": "2027-03-31"}
+    return str(ok(e, "POST", "/corrective-actions", body, "coach")["id"])
+
+
 COACHING = {
     "rep_id": str(REP_ID),
     "topic": "Discovery",
@@ -96,7 +104,7 @@ class TestDevelopment:
             {"rep_id": str(REP_ID), "completed_on": "2027-03-04", "score": 91},
             "service",
         )
-        action = str(uuid4())
+        action = opened(world)
         session = ok(
             world,
             "POST",
@@ -157,8 +165,13 @@ class TestWriteConventions:
         head = world.head()
         again = call(world, "POST", "/coaching-sessions", COACHING, "coach", **key)
         assert again.json() == first and world.head() == head
+        action = opened(world)
+        head = world.head()
         url = f"/coaching-sessions/{first['id']}/corrective-action"
-        body = {"corrective_action_id": str(uuid4())}
+        unknown = call(world, "POST", url, {"corrective_action_id": str(uuid4())})
+        assert unknown.status_code == 422 and world.head() == head
+        assert unknown.json()["rule"] == "unknown_corrective_action"
+        body = {"corrective_action_id": action}
         stale = call(world, "POST", url, body, "coach", **{"If-Match": '"7"'})
         assert stale.status_code == 412 and world.head() == head
         linked = ok(world, "POST", url, body, "coach", **{"If-Match": '"1"'})

@@ -19,6 +19,7 @@ from commands import (
     corrective_actions,
     forecast_adjustments,
     opportunities,
+    orders,
     pipelines,
     reps,
     standards,
@@ -69,6 +70,12 @@ HANDLERS: dict[type[Any], Any] = {
     corrective_actions.CloseCorrectiveAction: (
         corrective_actions.close_corrective_action
     ),
+    opportunities.AddLineItem: opportunities.add_line_item,
+    orders.PlaceOrder: orders.place_order,
+    orders.ConfirmOrder: orders.confirm_order,
+    orders.FulfilOrder: orders.fulfil_order,
+    orders.CancelOrder: orders.cancel_order,
+    orders.ReturnOrder: orders.return_order,
 }
 
 

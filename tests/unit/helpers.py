@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -49,3 +50,21 @@ def registered_rep(app: SalesApplication, rep_id: UUID | None = None) -> UUID:
     command = RegisterRep(id=rep_id, name="Rep", email=f"r{rep_id.hex[:8]}@sfa.dev")
     run(app, register_rep, command)
     return rep_id
+
+
+def opened_action(app: SalesApplication, rep_id: UUID, owner_id: UUID) -> UUID:
+    """A corrective action against ``rep_id``'s calls in March 2027, owned
+    by ``owner_id`` (an active rep)."""
+    from commands import corrective_actions as ca
+
+    command = ca.OpenCorrectiveAction(
+        scope="rep",
+        member=str(rep_id),
+        metric="activities_completed",
+        activity_kind="call",
+        period="2027-03",
+        owner_id=owner_id,
+        kind="coaching",
+        due_date=date(2027, 3, 31),
+    )
+    return UUID(str(run(app, ca.open_corrective_action, command).aggregate.id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +17,7 @@ from infra.view_store import SQLiteViewStore
 from projections.development import Development
 from projections.development_query import development, programmes
 from projections.runner import Runner
-from tests.unit.helpers import ADMIN, memory_app, registered_rep, run
+from tests.unit.helpers import ADMIN, memory_app, opened_action, registered_rep, run
 from tests.unit.test_training import DAY, complete, programme
 
 
@@ -27,6 +27,7 @@ class World:
         self.store = SQLiteViewStore(path / "views.db")
         self.runner = Runner(Development(), self.store, self.app)
         self.reps = [registered_rep(self.app) for _ in range(3)]
+        self.actions = [opened_action(self.app, r, self.reps[2]) for r in self.reps]
 
     def coach(self, rep_id: UUID, day: date, action: UUID | None = None) -> UUID:
         command = cmd.LogCoaching(
@@ -59,7 +60,7 @@ class TestDevelopment:
         )
         complete(world.app, new, ann, score=None)
         complete(world.app, new, bob)
-        action = uuid4()
+        action = world.actions[0]
         first = world.coach(ann, DAY - timedelta(days=7))
         second = world.coach(ann, DAY, action)
         found = world.development(ann)
@@ -133,7 +134,8 @@ def test_rebuilt_view_equals_the_live_one(
                 )
             else:
                 link = cmd.LinkCorrectiveAction(
-                    session_id=sessions[-1], corrective_action_id=uuid4()
+                    session_id=sessions[-1],
+                    corrective_action_id=world.actions[i % 3],
                 )
                 run(world.app, cmd.link_corrective_action, link, ADMIN)
         except RuleBroken:

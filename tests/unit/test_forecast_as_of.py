@@ -14,8 +14,9 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands import accounts, opportunities, reps
+from commands import accounts, opportunities, orders, reps
 from domain.base import DomainError
+from domain.order import order_id_for
 from infra.view_store import SQLiteViewStore
 from tests.unit.forecast_world import History, at, clock
 from tests.unit.helpers import memory_app, registered_rep, run
@@ -63,6 +64,23 @@ changes = st.one_of(
         opportunity_id=deal,
         owner_id=st.sampled_from(REPS),
     ),
+    st.builds(
+        opportunities.AddLineItem,
+        opportunity_id=deal,
+        product=st.just("P"),
+        quantity=st.integers(1, 3).map(Decimal),
+        unit_price=st.integers(0, 5_000).map(Decimal),
+    ),
+    st.builds(orders.PlaceOrder, opportunity_id=deal),
+    deal.map(lambda d: orders.ConfirmOrder(order_id=order_id_for(d))),
+    deal.map(
+        lambda d: orders.FulfilOrder(
+            order_id=order_id_for(d),
+            lines=[orders.Shipped(line_id=d, quantity=Decimal(1))],
+        )
+    ),
+    deal.map(lambda d: orders.CancelOrder(order_id=order_id_for(d), reason="x")),
+    deal.map(lambda d: orders.ReturnOrder(order_id=order_id_for(d), reason="x")),
     st.builds(
         accounts.MoveAccountTerritory,
         account_id=st.sampled_from(ACCOUNTS),

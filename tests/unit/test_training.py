@@ -15,7 +15,15 @@ from commands import training as cmd
 from commands.base import Caller, Forbidden
 from domain.base import RuleBroken
 from domain.training import CoachingSession
-from tests.unit.helpers import ADMIN, event_names, memory_app, registered_rep, rep, run
+from tests.unit.helpers import (
+    ADMIN,
+    event_names,
+    memory_app,
+    opened_action,
+    registered_rep,
+    rep,
+    run,
+)
 
 DAY = date(2027, 3, 4)
 
@@ -77,8 +85,7 @@ class TestLogCoaching:
         app = memory_app()
         ann = registered_rep(app)
         meg = manager_of(ann)
-        registered_rep(app, meg.rep_id)
-        action = uuid4()
+        action = opened_action(app, ann, registered_rep(app, meg.rep_id))
         command = cmd.LogCoaching(
             rep_id=ann, topic="Discovery", held_on=DAY, corrective_action_id=action
         )
@@ -97,6 +104,35 @@ class TestLogCoaching:
             ).aggregate.corrective_action_id
             is None
         )
+
+    def test_the_corrective_action_must_exist(self) -> None:
+        app = memory_app()
+        ann, meg = registered_rep(app), registered_rep(app)
+        programme_id = programme(app)  # a record, but not a corrective action
+        for unknown in (uuid4(), programme_id):
+            command = cmd.LogCoaching(
+                rep_id=ann,
+                manager_id=meg,
+                topic="t",
+                held_on=DAY,
+                corrective_action_id=unknown,
+            )
+            with pytest.raises(RuleBroken) as refused:
+                run(app, cmd.log_coaching, command, ADMIN)
+            assert refused.value.rule == "unknown_corrective_action"
+        logged = command.model_copy(update={"corrective_action_id": None})
+        session = run(app, cmd.log_coaching, logged, ADMIN).aggregate
+        link = cmd.LinkCorrectiveAction(
+            session_id=session.id, corrective_action_id=uuid4()
+        )
+        with pytest.raises(RuleBroken) as refused:
+            run(app, cmd.link_corrective_action, link, ADMIN)
+        assert refused.value.rule == "unknown_corrective_action"
+        assert event_names(app, session.id) == ["Logged"]
+        action = opened_action(app, ann, meg)
+        linked = link.model_copy(update={"corrective_action_id": action})
+        found = run(app, cmd.link_corrective_action, linked, ADMIN).aggregate
+        assert found.corrective_action_id == action
 
     def test_not_a_rep_outside_their_team(self) -> None:
         app = memory_app()
