@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Collection
@@ -81,7 +82,9 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             max_poll_interval_ms=30_000,
             **options,
         )
-        self.consumer.subscribe(pattern=f"^{prefix}\\..*", listener=self)
+        # the aggregates' topics, not <prefix>.audit.checkpoints
+        events = f"^{re.escape(prefix)}\\.[^.]+$"
+        self.consumer.subscribe(pattern=events, listener=self)
         self.last_error: str | None = None
 
     # the group's rebalances
