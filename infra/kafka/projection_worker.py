@@ -47,6 +47,12 @@ def _position(record: Any) -> int:
     return int(json.loads(record.value)["position"])
 
 
+def event_topics(prefix: str) -> str:
+    """The pattern of the aggregates' topics (``<prefix>.<aggregate>``), not
+    ``<prefix>.audit.checkpoints``: a checkpoint is not an event to apply."""
+    return f"^{re.escape(prefix)}\\.[^.]+$"
+
+
 class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(
         self,
@@ -82,9 +88,7 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             max_poll_interval_ms=30_000,
             **options,
         )
-        # the aggregates' topics, not <prefix>.audit.checkpoints
-        events = f"^{re.escape(prefix)}\\.[^.]+$"
-        self.consumer.subscribe(pattern=events, listener=self)
+        self.consumer.subscribe(pattern=event_topics(prefix), listener=self)
         self.last_error: str | None = None
 
     # the group's rebalances

@@ -6,6 +6,7 @@ seals, and none is lost when the relay is restarted."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,9 @@ from kafka import KafkaConsumer, TopicPartition
 from benchmarks.projections_workload import record_log
 from commands.application import SalesApplication
 from infra.kafka.checkpoints import CHECKPOINT_TYPE, checkpoint_topic
+from infra.kafka.projection_worker import event_topics
 from infra.ledger import CHECKPOINT_ENV
+from infra.ledger_anchor import compare, read_kept
 from infra.settings import Settings
 from tests.integration.kafka_relay_fixtures import (
     drop_database,
@@ -106,6 +109,8 @@ class TestCheckpoints:
         docs = published(kafka_bootstrap, prefix, len(want))
         assert first_copies(docs) == want
         assert len(docs) == len(want)  # no failure, no duplicate
+        kept = read_kept("\n".join(json.dumps(d) for d in docs))  # a subscriber's
+        assert compare(app.recorder, kept) == []  # type: ignore[arg-type]
         doc = docs[0]
         assert doc["type"] == CHECKPOINT_TYPE
         assert doc["specversion"] == "1.0" and doc["source"] == f"/{prefix}"
@@ -134,3 +139,10 @@ class TestCheckpoints:
         assert again.checkpoints.position() == want[-1][0]
         docs = published(kafka_bootstrap, prefix, len(want))
         assert first_copies(docs) == want
+
+
+def test_views_fed_from_kafka_do_not_subscribe_to_the_checkpoints() -> None:
+    pattern = re.compile(event_topics("t.x"))
+    assert pattern.match("t.x.contact") and pattern.match("t.x.opportunity")
+    assert not pattern.match(checkpoint_topic("t.x"))
+    assert not pattern.match("tax.contact")
