@@ -13,7 +13,7 @@ What must hold:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from infra.kafka.cloudevents import Message, _dumps, event_id, headers, json_default
@@ -30,8 +30,15 @@ def checkpoint_topic(prefix: str) -> str:
 
 
 def _time(value: datetime | str | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
+    """ISO 8601 in UTC with ``Z`` (SQLite stores UTC text without a zone)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        value = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     text: str = json_default(value)
     return text
 

@@ -46,6 +46,11 @@ def test_kept_checkpoints_that_match_exit_0(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kept = store.parent / "kept.jsonl"
+    doc = json.loads(kept.read_text().splitlines()[0])
+    assert doc["type"] == "sfa.audit.checkpoint.v1"
+    assert doc["data"]["kind"] == "periodic"
+    assert doc["time"] == doc["data"]["recorded_at"]
+    assert doc["time"].endswith("Z") and "T" in doc["time"]  # SQLite's too
     assert main(["audit", "verify", "--against", str(kept)]) == 0
     assert "kept checkpoints match the ledger" in capsys.readouterr().out
 
