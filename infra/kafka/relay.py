@@ -97,6 +97,7 @@ class Relay:
         self.last_error: str | None = None
         self._producer: KafkaProducer | None = None
         self._pending: deque[Pending] = deque()
+        self._checkpoint_batch: Pending | None = None  # sent, not yet saved
         self._creator: threading.Thread | None = None
         self._made_topics = False
         self._stop = threading.Event()
@@ -130,7 +131,7 @@ class Relay:
             )
         if not notifications:
             self._settle_all()
-            self._publish_checkpoints()
+            self._publish_checkpoints(settle=True)
             return 0
         end = int(notifications[-1].id)
         self._send([self.encoder.message(n) for n in notifications], end)
@@ -141,19 +142,33 @@ class Relay:
         self._publish_checkpoints()
         return end - start
 
-    def _publish_checkpoints(self) -> None:
-        """Sends the checkpoints up to the saved (acknowledged) event
-        position, waits for the broker, then saves their progress. A failed
-        record: everything sent is settled and the error raised (the next
-        step sends again from the saved checkpoint)."""
-        while messages := self.checkpoints.due(self.position()):
-            batch = self._hand_over(messages, messages[-1].position)
-            self._await(batch)
-            failed = next((f for f in batch.futures if f.failed()), None)
-            if failed is not None:
-                self._abandon()
-                raise failed.exception
-            self.checkpoints.save(batch.end)
+    def _publish_checkpoints(self, settle: bool = False) -> None:
+        """Saves the progress of the checkpoints the broker acknowledged, then
+        sends the next ones up to the saved (acknowledged) event position,
+        one batch in flight at a time; ``settle`` waits for the broker until
+        every due checkpoint is saved. A failed record: everything sent is
+        settled and the error raised (the next step sends again from the
+        saved checkpoint)."""
+        while True:
+            batch = self._checkpoint_batch
+            if batch is not None:
+                if settle:
+                    self._await(batch)
+                if not all(f.is_done for f in batch.futures):
+                    return
+                self._checkpoint_batch = None
+                failed = next((f for f in batch.futures if f.failed()), None)
+                if failed is not None:
+                    self._abandon()
+                    raise failed.exception
+                self.checkpoints.save(batch.end)
+            messages = self.checkpoints.due(self.position())
+            if not messages:
+                return
+            end = messages[-1].position
+            self._checkpoint_batch = self._hand_over(messages, end)
+            if not settle:
+                return
 
     def _send(self, messages: Sequence[Message], end: int) -> None:
         """Hands a batch of events to the producer (no waiting for acks)."""
@@ -192,6 +207,7 @@ class Relay:
         logger.warning("kafka relay: %s; still retrying", self.last_error)
         if self._stop.is_set():
             self._pending.clear()
+            self._checkpoint_batch = None
             self._drop_producer()
             raise Stopped("stopped with records unacknowledged")
         self._recreate_topics(topics)
@@ -242,9 +258,10 @@ class Relay:
         """After a failure: waits for every record handed to the producer (so
         nothing sent before can arrive after a re-sent copy), then forgets
         the unsaved batches and the producer."""
-        for batch in list(self._pending):
+        for batch in [*self._pending, *filter(None, [self._checkpoint_batch])]:
             self._await(batch)
         self._pending.clear()
+        self._checkpoint_batch = None
         self._drop_producer()
 
     def producer(self) -> KafkaProducer:
