@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra import audit_export, ledger, point_in_time
+from infra import audit_export, ledger, ledger_anchor, point_in_time
 from infra.audit_log import LogFilter
 from infra.bootstrap import Container
 from infra.projection_host import progress_printer
@@ -20,6 +20,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = actions.add_parser("verify", help="recompute the ledger's hash chain")
     check.add_argument("--from", dest="start", type=int, metavar="P", help="position")
     check.add_argument("--to", dest="stop", type=int, metavar="P", help="position")
+    check.add_argument(
+        "--against",
+        metavar="FILE|-",
+        help="also compare checkpoints kept outside (Kafka or /audit/checkpoints)",
+    )
     out = actions.add_parser("export", help="the global log as JSON Lines")
     out.add_argument("--out", required=True, type=Path, help="FILE.jsonl (appended)")
     out.add_argument("--after", type=int, default=0, help="position (default 0)")
@@ -95,12 +100,29 @@ def verify(container: Container, args: argparse.Namespace) -> int:
     if args.start is not None and args.stop is not None and args.start > args.stop:
         print("sfa: --from must not be above --to", file=sys.stderr)
         return 2
+    try:
+        kept = _kept(args.against) if args.against else []
+    except (OSError, ledger_anchor.BadCopy) as e:
+        print(f"sfa: --against: {e}", file=sys.stderr)
+        return 2
     show = progress_printer("verify", sys.stderr.write)
     recorder = container.app.recorder
     verdict = ledger.verify(recorder, args.start, args.stop, show)  # type: ignore[arg-type]
     print(file=sys.stderr)
     print(f"sfa: ledger {verdict.describe()}")
-    return 0 if verdict.intact else 1
+    if not args.against:
+        return 0 if verdict.intact else 1
+    problems = ledger_anchor.compare(recorder, kept)  # type: ignore[arg-type]
+    for problem in problems:
+        print(f"sfa: {problem}")
+    if not problems:
+        print(f"sfa: {len(kept):,} kept checkpoints match the ledger")
+    return 0 if verdict.intact and not problems else 1
+
+
+def _kept(source: str) -> list[ledger_anchor.Kept]:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    return ledger_anchor.read_kept(text)
 
 
 def export(container: Container, args: argparse.Namespace) -> int:

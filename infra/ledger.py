@@ -13,8 +13,9 @@ What must hold:
   (``infra.pg_schema``); SQLite computes them here (``infra.sqlite``).
 - Every ``CHECKPOINT_EVERY`` positions (default 1,000) a checkpoint
   (position, hash) is recorded in ``<events table>_checkpoints``; a copy held
-  outside the database (``sfa.audit.checkpoints`` once the relay publishes
-  it) anchors the chain against a rewrite of the whole table.
+  outside the database (the relay publishes them to
+  ``<prefix>.audit.checkpoints``; ``infra.ledger_anchor`` compares a copy)
+  anchors the chain against a rewrite of the whole table.
 - ``verify`` recomputes the chain from the stored bytes and names the first
   position whose event is missing, altered or moved, or whose checkpoint no
   longer matches.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Collection
@@ -44,6 +45,12 @@ def _position(record: Any) -> int:
         if name == "ce_position":
             return int(value)
     return int(json.loads(record.value)["position"])
+
+
+def event_topics(prefix: str) -> str:
+    """The pattern of the aggregates' topics (``<prefix>.<aggregate>``), not
+    ``<prefix>.audit.checkpoints``: a checkpoint is not an event to apply."""
+    return f"^{re.escape(prefix)}\\.[^.]+$"
 
 
 class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -81,7 +88,7 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             max_poll_interval_ms=30_000,
             **options,
         )
-        self.consumer.subscribe(pattern=f"^{prefix}\\..*", listener=self)
+        self.consumer.subscribe(pattern=event_topics(prefix), listener=self)
         self.last_error: str | None = None
 
     # the group's rebalances

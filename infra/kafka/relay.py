@@ -16,6 +16,9 @@ What must hold:
 - Progress lives in the database beside the views' positions
   (``kafka_relay.<prefix>``); a restart resumes there. Run one relay per
   database and prefix: a second one does no harm but sends duplicates.
+- The ledger's checkpoints go to ``<prefix>.audit.checkpoints``
+  (``infra.kafka.checkpoints``), each only after the events up to its
+  position were acknowledged and saved, with progress of their own.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 
+from infra.kafka.checkpoints import CheckpointFeed, checkpoint_topic
 from infra.kafka.cloudevents import CloudEventEncoder, Message
 from infra.kafka.producer import KafkaConfig, Topics, new_producer
 from infra.kafka.schemas import catalogue
@@ -45,8 +49,10 @@ MAX_PENDING = 2  # batches sent, besides the newest, before waiting for acks
 
 
 def all_topics(prefix: str) -> set[str]:
-    """The topic of every aggregate type that has published events."""
-    return {f"{prefix}.{s.aggregate}" for s in catalogue().values()}
+    """The topic of every aggregate type that has published events, and the
+    ledger's checkpoints."""
+    topics = {f"{prefix}.{s.aggregate}" for s in catalogue().values()}
+    return topics | {checkpoint_topic(prefix)}
 
 
 class Stopped(Exception):
@@ -86,10 +92,12 @@ class Relay:
         self.tracking_name = f"kafka_relay.{config.prefix}"
         self.encoder = CloudEventEncoder(log.mapper, config.prefix)
         self.topics = Topics(config)
+        self.checkpoints = CheckpointFeed(log.recorder, store, config.prefix)
         self.wake = threading.Event()
         self.last_error: str | None = None
         self._producer: KafkaProducer | None = None
         self._pending: deque[Pending] = deque()
+        self._checkpoint_batch: Pending | None = None  # sent, not yet saved
         self._creator: threading.Thread | None = None
         self._made_topics = False
         self._stop = threading.Event()
@@ -123,6 +131,7 @@ class Relay:
             )
         if not notifications:
             self._settle_all()
+            self._publish_checkpoints(settle=True)
             return 0
         end = int(notifications[-1].id)
         self._send([self.encoder.message(n) for n in notifications], end)
@@ -130,10 +139,42 @@ class Relay:
             self._await(self._pending[0])
             self._save_acknowledged()
         self._save_acknowledged()
+        self._publish_checkpoints()
         return end - start
 
+    def _publish_checkpoints(self, settle: bool = False) -> None:
+        """Saves the progress of the checkpoints the broker acknowledged, then
+        sends the next ones up to the saved (acknowledged) event position,
+        one batch in flight at a time; ``settle`` waits for the broker until
+        every due checkpoint is saved. A failed record: everything sent is
+        settled and the error raised (the next step sends again from the
+        saved checkpoint)."""
+        while True:
+            batch = self._checkpoint_batch
+            if batch is not None:
+                if settle:
+                    self._await(batch)
+                if not all(f.is_done for f in batch.futures):
+                    return
+                self._checkpoint_batch = None
+                failed = next((f for f in batch.futures if f.failed()), None)
+                if failed is not None:
+                    self._abandon()
+                    raise failed.exception
+                self.checkpoints.save(batch.end)
+            messages = self.checkpoints.due(self.position())
+            if not messages:
+                return
+            end = messages[-1].position
+            self._checkpoint_batch = self._hand_over(messages, end)
+            if not settle:
+                return
+
     def _send(self, messages: Sequence[Message], end: int) -> None:
-        """Hands a batch to the producer (no waiting for the broker)."""
+        """Hands a batch of events to the producer (no waiting for acks)."""
+        self._pending.append(self._hand_over(messages, end))
+
+    def _hand_over(self, messages: Sequence[Message], end: int) -> Pending:
         try:
             self.topics.ensure({m.topic for m in messages})
             producer = self.producer()
@@ -144,7 +185,7 @@ class Relay:
         except BaseException:
             self._abandon()
             raise
-        self._pending.append(Pending(end, futures, {m.topic for m in messages}))
+        return Pending(end, futures, {m.topic for m in messages})
 
     def _await(self, batch: Pending) -> None:
         """Waits until every record of ``batch`` is acknowledged or failed.
@@ -166,6 +207,7 @@ class Relay:
         logger.warning("kafka relay: %s; still retrying", self.last_error)
         if self._stop.is_set():
             self._pending.clear()
+            self._checkpoint_batch = None
             self._drop_producer()
             raise Stopped("stopped with records unacknowledged")
         self._recreate_topics(topics)
@@ -216,9 +258,10 @@ class Relay:
         """After a failure: waits for every record handed to the producer (so
         nothing sent before can arrive after a re-sent copy), then forgets
         the unsaved batches and the producer."""
-        for batch in list(self._pending):
+        for batch in [*self._pending, *filter(None, [self._checkpoint_batch])]:
             self._await(batch)
         self._pending.clear()
+        self._checkpoint_batch = None
         self._drop_producer()
 
     def producer(self) -> KafkaProducer:
