@@ -95,6 +95,7 @@ def start_view_workers(
             container.projections.store,
             settings.kafka_bootstrap,
             settings.kafka_topic_prefix,
+            mapper=container.app.mapper,
         )
         threading.Thread(
             target=worker.run, args=(stop,), name=f"kafka-view-{name}", daemon=True

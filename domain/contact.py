@@ -208,6 +208,8 @@ class Contact(Mergeable, SalesAggregate):
 
 _NAMES = ("given_name", "family_name")
 _DETAILS = ("emails", "phones", "title", "address")
+_SIDES = ("old", "new")  # an address is erased part by part: it stays a dict
+_ADDRESS = tuple(f"address.{part}" for part in ADDRESS_PARTS)
 declare(
     Contact,
     Registered=(*_NAMES, "emails", "phones", "title"),
@@ -216,8 +218,8 @@ declare(
     PhonesChanged=("old", "new"),
     TitleChanged=("old", "new"),
     ConsentChanged=("reason",),
-    AddressChanged=("old", "new"),
+    AddressChanged=tuple(f"{side}.{part}" for side in _SIDES for part in ADDRESS_PARTS),
     Merged=tuple(f"changes.{name}" for name in (*_NAMES, *_DETAILS)),
     Unmerged=tuple(f"restored.{name}" for name in (*_NAMES, *_DETAILS)),
-    state=(*_NAMES, "emails", "phones", "title", "address"),
+    state=(*_NAMES, "emails", "phones", "title", *_ADDRESS),
 )

@@ -265,6 +265,16 @@ class PersonalDataMapper(Mapper[UUID]):
         state: dict[str, Any] = self.transcoder.decode(stored_state)
         return state
 
+    def open_state(
+        self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
+    ) -> None:
+        """What decoding does to the decoded ``state`` of event ``version``
+        of ``record`` (an event of ``cls``), for a state that did not come
+        from this store's bytes: a published event's ``data`` (ids already
+        ``UUID``s), so views fed from Kafka read what views fed from the log
+        read (``infra.kafka.decode``)."""
+        self._personal(cls, record, version, state)
+
     def _personal(
         self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
     ) -> None:

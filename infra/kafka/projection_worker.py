@@ -17,6 +17,8 @@ What must hold:
 - In a partition, first copies arrive in log order and a re-sent copy after
   its original: the head of a partition's buffer, once copies at or below the
   position are dropped, is its smallest event not yet applied.
+- Sealed personal data is opened with the application's mapper (its key
+  table), as the log runners' events are (``infra.kafka.decode``).
 Throughput is that of one runner (the order is global); the gain is
 availability: any worker may die and the others carry on.
 """
@@ -30,7 +32,9 @@ import threading
 from collections import deque
 from collections.abc import Collection
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.persistence import Mapper
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from infra.kafka.decode import domain_event
@@ -62,9 +66,12 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         prefix: str,
         *,
         max_batch: int = 1000,
+        mapper: Mapper[UUID] | None = None,
         **options: Any,
     ) -> None:
+        """``mapper``: the application's, to open sealed personal data."""
         self.view = view
+        self.mapper = mapper
         self.store = store
         self.max_batch = max_batch
         self.tables = store.names(type(view))
@@ -140,7 +147,7 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             while position + 1 in heads and applied < self.max_batch:
                 partition = heads.pop(position + 1)
                 at, record = self.buffers[partition].popleft()
-                event = domain_event(json.loads(record.value))
+                event = domain_event(json.loads(record.value), self.mapper)
                 if event is not None:
                     self.view.apply(Step(cursor, self.tables, at, batch), event)
                 position, applied = at, applied + 1

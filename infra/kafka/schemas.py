@@ -12,6 +12,11 @@ What must hold:
 - Every field of a stored event is in its ``data``, always present (``null``
   where empty): every property is required. Consumers should ignore
   properties they do not know: new ones may be added without a new version.
+- ``data`` is the stored form, personal data sealed (``infra.personal_data``):
+  a type with personal fields says so (``description`` of each, and
+  ``x-personal-fields``: the paths, as ``_personal.fields`` names them), and
+  describes the optional ``_personal`` box; a personal field may read
+  ``[erased]`` (texts) or ``[]`` (lists), which its type admits.
 """
 
 from __future__ import annotations
@@ -34,10 +39,19 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 
 import domain
 from domain.base import SalesAggregate, public_type
+from domain.personal import ERASED
 from infra.kafka.cloudevents import ENVELOPE
+from infra.personal_data import BOX
 
 NOT_DATA = ENVELOPE | {"originator_id", "originator_version"}
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+PERSONAL_KEY = "x-personal-fields"
+ANNOTATIONS = frozenset({"title", "description"})
+"""Schema keywords that validate nothing: no contract in them."""
+_SEALED = (
+    f'published sealed: reads "{ERASED}" (a text) or [] (a list) where the'
+    f" event holds a value; the value is in `{BOX}`, which only sfa can open"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,10 @@ class EventSchema:
             if f.name not in NOT_DATA
         }
 
+    def personal(self) -> tuple[str, ...]:
+        """The personal paths (``field`` or ``field.key``), as declared."""
+        return tuple(getattr(self.event_class, "personal", ()))
+
     def model(self) -> type[BaseModel]:
         """The pydantic model of ``data``: every field required."""
         return _model(self.type_name, self.event_class)
@@ -70,6 +88,8 @@ class EventSchema:
     def json_schema(self) -> dict[str, Any]:
         schema = TypeAdapter(self.model()).json_schema(mode="serialization")
         schema.pop("title", None)
+        if self.personal():
+            _sealed_form(schema, self.personal())
         return {
             "$schema": DIALECT,
             "$id": f"/schemas/{self.type_name}",
@@ -77,6 +97,60 @@ class EventSchema:
             "description": f"`data` of {self.aggregate} event {self.name}",
             **schema,
         }
+
+
+def box_schema(paths: tuple[str, ...]) -> dict[str, Any]:
+    """The ``_personal`` box of an event with these personal paths."""
+    return {
+        "type": "object",
+        "description": (
+            "The event's personal values, sealed with the key of the person"
+            " they are about (AES-256-GCM); only when the event holds some."
+            " Only sfa holds the keys: consumers see the fields it names erased."
+        ),
+        "properties": {
+            "subject": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{32}$",
+                "description": "whose key seals them (32 hex digits): a contact,"
+                " lead or candidate id, or the record's own",
+            },
+            "fields": {
+                "type": "array",
+                "items": {"enum": sorted(paths)},
+                "description": "the sealed paths: `field`, or `field.key` of an"
+                " object field",
+            },
+            "sealed": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "12-byte nonce, ciphertext and tag; absent when the"
+                " person was forgotten before the event was written",
+            },
+            "codec": {
+                "const": "transcoder",
+                "description": "present when the plain text is not plain JSON",
+            },
+        },
+        "required": ["subject", "fields"],
+    }
+
+
+def _sealed_form(schema: dict[str, Any], paths: tuple[str, ...]) -> None:
+    """Says which properties are personal, and adds the optional box."""
+    props = schema["properties"]
+    keys: dict[str, list[str]] = {}
+    for path in paths:
+        field, _, key = path.partition(".")
+        keys.setdefault(field, []).append(key)
+    for field, named in keys.items():
+        if named == [""]:
+            props[field]["description"] = f"Personal data, {_SEALED}."
+        else:
+            listed = ", ".join(f"`{k}`" for k in named)
+            props[field]["description"] = f"Personal data at {listed}, {_SEALED}."
+    props[BOX] = box_schema(paths)
+    schema[PERSONAL_KEY] = list(paths)
 
 
 _MODELS: dict[str, type[BaseModel]] = {}
@@ -154,13 +228,22 @@ def catalogue() -> dict[str, EventSchema]:
     return dict(sorted(found.items()))
 
 
+_NAMED = frozenset({"properties", "$defs", "patternProperties"})
+"""Keywords whose values map names to schemas: a name is no keyword."""
+
+
 def _plain(schema: Any) -> Any:
-    """A schema without its human titles (they carry no contract)."""
-    if isinstance(schema, dict):
-        return {k: _plain(v) for k, v in schema.items() if k != "title"}
+    """A schema without its annotations (titles, descriptions: they carry no
+    contract); a property named like one (``title``) stays."""
     if isinstance(schema, list):
         return [_plain(v) for v in schema]
-    return schema
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        k: {n: _plain(s) for n, s in v.items()} if k in _NAMED else _plain(v)
+        for k, v in schema.items()
+        if k not in ANNOTATIONS
+    }
 
 
 def incompatibilities(
@@ -168,7 +251,9 @@ def incompatibilities(
 ) -> list[str]:
     """What in ``current`` would break a consumer of ``published`` (type name
     to schema): a type gone, a property gone or changed, a shared definition
-    gone or changed. New types, properties and definitions are compatible."""
+    gone or changed, a field newly published sealed (it may now read erased).
+    New types, properties and definitions are compatible; so are changed
+    annotations (``ANNOTATIONS``) and a field no longer sealed."""
     found = []
     for name, old in published.items():
         new = current.get(name)
@@ -184,6 +269,9 @@ def incompatibilities(
         for key, old_def in old.get("$defs", {}).items():
             if _plain(old_def) != _plain(new.get("$defs", {}).get(key)):
                 found.append(f"{name}: definition {key} removed or changed")
+        for path in new.get(PERSONAL_KEY, []):
+            if path not in old.get(PERSONAL_KEY, []):
+                found.append(f"{name}: {path} now published sealed (personal)")
     return found
 
 
@@ -204,31 +292,88 @@ def _type_text(schema: dict[str, Any]) -> str:
     return str(kind)
 
 
+INTERNAL = frozenset({"outreach_ledger"})
+"""Aggregate types published only so that every log position is on Kafka."""
+
+INTRO = f"""# Published events
+
+Generated by `python -m infra.kafka.schemas` from the event classes in
+`domain/` (the same definition `/schemas` serves); do not edit by hand.
+Each event is a CloudEvent on topic `<prefix>.<aggregate>` (see the
+README's Kafka section); below is its `data`. Every property is always
+present (`null` where empty), except `{BOX}` (below). Ignore properties you
+do not know: new ones may appear without a new version; a changed or removed
+one gets a new version (`.v2`).
+
+## Personal data (sealed form)
+
+Personal fields (names, emails, phones, titles, notes, reasons; marked
+*personal* below, and listed in each schema's `{PERSONAL_KEY}`) are
+published as they are stored: sealed, so that forgetting a person
+(crypto-shredding, README "Personal data and erasure") reaches every copy,
+Kafka's included. Where the event holds a value, a personal text reads
+`"{ERASED}"` and a personal list reads `[]`; an empty value (`null`, `""`,
+`[]`) is published as it is. The values travel in one AES-256-GCM box, present
+only when the event holds personal values:
+
+```json
+"{BOX}": {{"subject": "<32 hex digits>", "fields": ["emails", "given_name"],
+              "sealed": "<base64: 12-byte nonce, ciphertext and tag>"}}
+```
+
+- `subject`: whose key seals them (a contact, lead or candidate id, or the
+  record's own); `fields`: the sealed paths (`field`, or `field.key` inside
+  an object field such as `new`);
+- `sealed` is absent when the person was already forgotten when the event
+  was written; `codec: "transcoder"` marks a plain text that is not plain
+  JSON.
+
+Only sfa holds the keys (they never leave its database): treat a personal
+field as unavailable, and fetch what you need through the API, which shows it
+until the person is forgotten. The box is bound to its event (aggregate id
+and version are its associated data). sfa's own views fed from Kafka open it
+with the key table, exactly as reading the log does.
+
+## Internal events
+
+`sfa.outreach_ledger.*` is the write side's bookkeeping for the outreach
+collision guard (README "Outreach collisions"): per customer, the outreach
+activities that can still collide. It is published like every aggregate
+type (one topic per aggregate type, and every log position is on Kafka, so
+views fed from Kafka see no gap); subscribers should ignore it and follow
+`sfa.activity` instead. Its shape may change with the guard (as a new
+version).
+"""
+
+
 def markdown() -> str:
     """``docs/events.md``, generated from the catalogue."""
-    lines = [
-        "# Published events",
-        "",
-        "Generated by `python -m infra.kafka.schemas` from the event classes in",
-        "`domain/` (the same definition `/schemas` serves); do not edit by hand.",
-        "Each event is a CloudEvent on topic `<prefix>.<aggregate>` (see the",
-        "README's Kafka section); below is its `data`. Every property is always",
-        "present (`null` where empty). Ignore properties you do not know: new",
-        "ones may appear without a new version; a changed or removed one gets a",
-        "new version (`.v2`).",
-        "",
-    ]
+    lines = [*INTRO.splitlines(), ""]
     current = None
     for schema in catalogue().values():
         if schema.aggregate != current:
             current = schema.aggregate
             lines += [f"## `{current}` (topic `sfa.{current}`)", ""]
+            if current in INTERNAL:
+                lines += ["Internal: see [Internal events](#internal-events).", ""]
         lines += [f"### `{schema.type_name}`", "", "| field | type |", "| --- | --- |"]
         props = schema.json_schema().get("properties", {})
         for field, prop in props.items():
-            lines.append(f"| `{field}` | {_type_text(prop)} |")
+            lines.append(f"| `{field}` | {_row_text(schema, field, prop)} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _row_text(schema: EventSchema, field: str, prop: dict[str, Any]) -> str:
+    if field == BOX:
+        return "object, only when personal values are present: sealed personal data"
+    text = _type_text(prop)
+    keys = [p.partition(".")[2] for p in schema.personal() if p.split(".")[0] == field]
+    if keys == [""]:
+        return f"{text}, *personal* (sealed)"
+    if keys:
+        return f"{text}, *personal* at {', '.join(f'`{k}`' for k in keys)} (sealed)"
+    return text
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"

@@ -35,6 +35,12 @@ class TestSchemas:
         assert schema["properties"]["emails"]["type"] == "array"
         assert "given_name" in schema["required"]
         assert "actor" not in schema["properties"]  # envelope, not data
+        # published sealed: the box is described, the personal fields named
+        assert "_personal" not in schema["required"]
+        box = schema["properties"]["_personal"]
+        assert box["required"] == ["subject", "fields"]
+        assert "given_name" in box["properties"]["fields"]["items"]["enum"]
+        assert "given_name" in schema["x-personal-fields"]
 
     def test_an_unknown_type_is_a_404_problem(self, engine: Engine) -> None:
         answer = engine.client.get("/schemas/sfa.nothing.v1", headers=auth("rep"))

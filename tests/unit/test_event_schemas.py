@@ -1,8 +1,11 @@
 """The published schemas (infra/kafka/schemas.py) as a contract.
 
 - Every event type's stored data, as the relay publishes it, validates
-  against its schema: for each type, hypothesis-made events of it stored
-  through the application's mapper; and a realistic log of many types.
+  against its schema, and every key of it is described there: for each
+  type, hypothesis-made events of it stored through the application's
+  mapper (and, for a type with personal fields, through the sealing mapper
+  of the embedded store: personal values erased, ``_personal`` as
+  described); and a realistic log of many types.
 - A published schema does not change incompatibly under the same version:
   ``tests/event_schemas.json`` is the snapshot of what was published. After
   a compatible change or a new type, rewrite it with
@@ -17,6 +20,7 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,25 +28,32 @@ from typing import Any, ClassVar
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from benchmarks.projections_workload import record_log
+from commands.application import SalesApplication
+from commands.personal_data import ForgetContact, forget_contact
+from domain.contact import Contact
+from domain.personal import ERASED, get_path, present
 from infra.kafka.cloudevents import CloudEventEncoder, json_default
 from infra.kafka.schemas import (
     DOCS,
+    PERSONAL_KEY,
     EventSchema,
     catalogue,
     incompatibilities,
     markdown,
 )
-from tests.unit.helpers import memory_app
+from infra.personal_data import BOX
+from tests.unit.helpers import memory_app, run
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "event_schemas.json"
 TYPES = sorted(catalogue())
+PERSONAL_TYPES = [name for name in TYPES if catalogue()[name].personal()]
 
 
 def current() -> dict[str, dict[str, Any]]:
@@ -60,6 +71,38 @@ def published_data(doc: dict[str, Any]) -> Any:
     return json.loads(json.dumps(doc["data"], default=json_default))
 
 
+def check_published(name: str, data: dict[str, Any]) -> None:
+    """Valid, and nothing in it that its schema does not describe."""
+    validator(name).validate(data)
+    described = catalogue()[name].json_schema()["properties"]
+    assert set(data) <= set(described), (
+        f"{name}: undescribed {set(data) - set(described)}"
+    )
+
+
+def notification(stored: StoredEvent, position: int = 1) -> Notification:
+    return Notification(
+        id=position,
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
+
+
+def sqlite_app(path: Path) -> SalesApplication:
+    """The embedded store's application: its mapper seals personal data."""
+    env = {"PERSISTENCE_MODULE": "infra.sqlite:Factory", "SQLITE_DBNAME": str(path)}
+    return SalesApplication(env=env)
+
+
+@pytest.fixture
+def sealing_app(tmp_path: Path) -> Iterator[SalesApplication]:
+    app = sqlite_app(tmp_path / "sfa.db")
+    yield app
+    app.close()
+
+
 def values(annotation: Any) -> st.SearchStrategy[Any]:
     """Values an event field of this annotation may hold."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
@@ -69,6 +112,10 @@ def values(annotation: Any) -> st.SearchStrategy[Any]:
         return st.sampled_from(args)
     if origin is tuple:
         return st.lists(values(args[0]), max_size=3).map(tuple)
+    if origin is list:
+        return st.lists(values(args[0]), max_size=3)
+    if origin is dict and args:
+        return st.dictionaries(values(args[0]), values(args[1]), max_size=3)
     if origin is dict or annotation is Any:
         leaf = st.text(max_size=8) | st.integers() | st.booleans()
         return st.dictionaries(st.text(max_size=8), leaf, max_size=3)
@@ -104,24 +151,85 @@ def event_of(schema: EventSchema) -> st.SearchStrategy[Any]:
 def test_every_event_type_published_data_matches_its_schema(name: str) -> None:
     app = memory_app()
     encoder = CloudEventEncoder(app.mapper)
-    check = validator(name)
 
     @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
     @given(event_of(catalogue()[name]))
     def published(event: Any) -> None:
-        stored = app.mapper.to_stored_event(event)
-        notification = Notification(
-            id=1,
-            originator_id=stored.originator_id,
-            originator_version=stored.originator_version,
-            topic=stored.topic,
-            state=stored.state,
-        )
-        doc = encoder.document(notification)
+        doc = encoder.document(notification(app.mapper.to_stored_event(event)))
         assert doc["type"] == name
-        check.validate(published_data(doc))
+        check_published(name, published_data(doc))
 
     published()
+
+
+@pytest.mark.parametrize("name", PERSONAL_TYPES)
+def test_sealed_events_match_their_schema(
+    name: str, sealing_app: SalesApplication
+) -> None:
+    """Stored through the sealing mapper, each present personal value reads
+    erased and is named in ``_personal``, as the schema describes."""
+    encoder = CloudEventEncoder(sealing_app.mapper)
+    paths = catalogue()[name].personal()
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(event_of(catalogue()[name]))
+    def published(event: Any) -> None:
+        stored = sealing_app.mapper.to_stored_event(event)
+        data = published_data(encoder.document(notification(stored)))
+        check_published(name, data)
+        held = sorted(p for p in paths if present(get_path(vars(event), p)))
+        assert data.get(BOX, {}).get("fields", []) == held
+        assert all(get_path(data, p) in (ERASED, []) for p in held)
+
+    published()
+
+
+def ada() -> Contact:
+    return Contact(
+        id=uuid4(),
+        given_name="Adaqzx",
+        family_name="Lovelacqzx",
+        emails=("adaqzx@example.com",),
+        phones=("+442079460123",),
+        title="Countessqzx",
+    )
+
+
+def test_a_contact_as_the_relay_publishes_it_sealed(
+    sealing_app: SalesApplication,
+) -> None:
+    """A contact saved and forgotten through the embedded store: every
+    message validates, none holds a personal value, the box is described."""
+    contact = ada()
+    contact.rename("Adeleqzx", "Lovelacqzx")
+    sealing_app.save(contact)
+    run(sealing_app, forget_contact, ForgetContact(contact_id=contact.id))
+    encoder = CloudEventEncoder(sealing_app.mapper)
+    sent = [
+        encoder.message(n)
+        for n in sealing_app.recorder.select_notifications(start=1, limit=10)
+    ]
+    docs = [json.loads(m.value) for m in sent]
+    assert [d["type"] for d in docs] == [
+        "sfa.contact.registered.v1",
+        "sfa.contact.renamed.v1",
+        "sfa.contact.forgotten.v1",
+    ]
+    for message, doc in zip(sent, docs, strict=True):
+        check_published(doc["type"], doc["data"])
+        for secret in (b"Adaqzx", b"Adeleqzx", b"Lovelacqzx", b"2079460123"):
+            assert secret not in message.value
+    registered = docs[0]["data"]
+    assert registered["given_name"] == ERASED
+    assert (registered["emails"], registered["phones"]) == ([], [])
+    assert registered[BOX]["subject"] == contact.id.hex
+    assert registered[BOX]["fields"] == [
+        "emails",
+        "family_name",
+        "given_name",
+        "phones",
+        "title",
+    ]
 
 
 def test_a_realistic_log_validates_event_by_event() -> None:
@@ -131,9 +239,22 @@ def test_a_realistic_log_validates_event_by_event() -> None:
     seen = set()
     for n in app.recorder.select_notifications(start=1, limit=head):
         doc = encoder.document(n)
-        validator(doc["type"]).validate(published_data(doc))
+        check_published(doc["type"], published_data(doc))
         seen.add(doc["type"])
     assert len(seen) >= 15
+
+
+def test_a_realistic_sealed_log_validates_event_by_event(
+    sealing_app: SalesApplication,
+) -> None:
+    head = record_log(sealing_app, 400)
+    encoder = CloudEventEncoder(sealing_app.mapper)
+    sealed = 0
+    for n in sealing_app.recorder.select_notifications(start=1, limit=head):
+        doc = encoder.document(n)
+        check_published(doc["type"], published_data(doc))
+        sealed += BOX in doc["data"]
+    assert sealed > 50
 
 
 def test_published_schemas_change_only_compatibly() -> None:
@@ -179,10 +300,27 @@ class TestIncompatibilities:
             "t.v1: removed (publish a new version instead)"
         ]
 
+    def test_a_field_newly_published_sealed_is_not(self) -> None:
+        assert incompatibilities(self.base, self.changed(**{PERSONAL_KEY: ["a"]})) == [
+            "t.v1: a now published sealed (personal)"
+        ]
+        sealed = self.changed(**{PERSONAL_KEY: ["a"]})
+        assert incompatibilities(sealed, self.base) == []  # unsealed: more data
+
+    def test_a_property_named_like_an_annotation_is_compared(self) -> None:
+        nested = {"type": "object", "properties": {"title": {"type": "string"}}}
+        now = self.changed(**{"$defs": {"D": {**nested, "properties": {}}}})
+        old = self.changed(**{"$defs": {"D": nested}})
+        assert incompatibilities(old, now) == ["t.v1: definition D removed or changed"]
+
     def test_titles_carry_no_contract(self) -> None:
         props = {
             k: {**v, "title": "X"} for k, v in self.base["t.v1"]["properties"].items()
         }
+        assert incompatibilities(self.base, self.changed(properties=props)) == []
+
+    def test_descriptions_carry_no_contract(self) -> None:
+        props = {"a": {"type": "string", "description": "X"}, "b": {"type": "integer"}}
         assert incompatibilities(self.base, self.changed(properties=props)) == []
 
 
