@@ -92,7 +92,7 @@ class Cell:
     actual: Decimal | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     member: str
     member_name: str
@@ -216,8 +216,12 @@ def cells(
     """Per (member, key): the member's standard and actual in window
     ``index``. ``members``: each rep's member (reps in none are left out)."""
     found: dict[tuple[str, Key], Cell] = {}
+    alone = len(set(members.values())) == len(members)  # a rep a member
     for key, by_rep in wanted.items():
         counted = tallies.get(key, {})
+        if alone:
+            _alone(key, by_rep, members, counted, index, found)
+            continue
         pooled: dict[str, list[Any]] = {}
         for rep_id, target in by_rep.items():
             member = members.get(rep_id)
@@ -234,6 +238,29 @@ def cells(
             acc[3] += 1
         _pooled(key, pooled, found)
     return found
+
+
+def _alone(
+    key: Key,
+    by_rep: dict[str, Decimal],
+    members: dict[str, str],
+    counted: dict[tuple[str, int], Tally],
+    index: int,
+    found: dict[tuple[str, Key], Cell],
+) -> None:
+    """``cells`` where each member has one rep: ``_pooled`` of one, with the
+    same sums (from zero) and no pooling."""
+    measure = MEASURES[key[0]]
+    rate, scale = measure.denominator is not None, measure.scale
+    for rep_id, target in by_rep.items():
+        member = members.get(rep_id)
+        if member is None:
+            continue
+        tally = counted.get((rep_id, index))
+        num, den = (ZERO, ZERO) if tally is None else tally
+        num, den = ZERO + num, ZERO + den
+        actual = (num * scale / den if den else None) if rate else num
+        found[(member, key)] = Cell(ZERO + target, actual)
 
 
 def _pooled(
