@@ -23,6 +23,7 @@ from domain.rep import Rep, Team
 from domain.standard import Standard
 from projections import control_tallies as tally
 from projections.agenda import utc
+from projections.control_schema import INDEXES, TABLES
 from projections.events import event_class
 from projections.view import Step, View, handles
 
@@ -37,54 +38,8 @@ def due(scheduled_at: datetime | None) -> tuple[datetime | None, datetime | None
 
 class Control(View):
     name = "control"
-    tables: ClassVar[dict[str, str]] = {
-        "activities": (
-            "activity_id UUID PRIMARY KEY, owner_id UUID, kind TEXT NOT NULL,"
-            " purpose TEXT NOT NULL, planned BOOLEAN NOT NULL,"
-            " follow_up BOOLEAN NOT NULL, status TEXT NOT NULL,"
-            " due_day TIMESTAMPTZ, due_before TIMESTAMPTZ, due_month DATE,"
-            " completed_at TIMESTAMPTZ,"
-            " duration_minutes INTEGER"
-        ),
-        "deals": (
-            "opportunity_id UUID PRIMARY KEY, owner_id UUID, opened_by UUID,"
-            " opened_at TIMESTAMPTZ NOT NULL, opened_epoch BIGINT NOT NULL,"
-            " opened_amount NUMERIC NOT NULL,"
-            " currency TEXT NOT NULL, probability INTEGER NOT NULL,"
-            " status TEXT NOT NULL, closed_by UUID, closed_at TIMESTAMPTZ,"
-            " closed_month DATE, won_amount NUMERIC, cycle_seconds BIGINT"
-        ),
-        "advances": (
-            "position BIGINT PRIMARY KEY, opportunity_id UUID NOT NULL,"
-            " owner_id UUID, moved_at TIMESTAMPTZ NOT NULL"
-        ),
-        "reps": (
-            "rep_id UUID PRIMARY KEY, name TEXT NOT NULL, team_id UUID,"
-            " territory TEXT, active BOOLEAN NOT NULL"
-        ),
-        "teams": "team_id UUID PRIMARY KEY, name TEXT NOT NULL",
-        "tallies": (
-            "metric TEXT NOT NULL, detail TEXT NOT NULL, month DATE NOT NULL,"
-            " rep_id UUID NOT NULL, numerator NUMERIC NOT NULL,"
-            " denominator NUMERIC NOT NULL, PRIMARY KEY (metric, detail, month, rep_id)"
-        ),
-        "standards": (
-            "standard_id UUID PRIMARY KEY, metric TEXT NOT NULL, activity_kind TEXT,"
-            " currency TEXT, scope TEXT NOT NULL, subject TEXT,"
-            " period_kind TEXT NOT NULL"
-        ),
-        "targets": (
-            "standard_id UUID NOT NULL, effective_from DATE NOT NULL,"
-            " target NUMERIC, PRIMARY KEY (standard_id, effective_from)"
-        ),
-    }
-    indexes: ClassVar[dict[str, str]] = {
-        "done": "{activities} (completed_at)",
-        "due": "{activities} (due_day)",
-        "opened": "{deals} (opened_at)",
-        "closed": "{deals} (closed_at)",
-        "moved": "{advances} (moved_at)",
-    }
+    tables: ClassVar[dict[str, str]] = TABLES
+    indexes: ClassVar[dict[str, str]] = INDEXES
 
     @handles(event_class(Activity, "Planned"), Activity.Logged)
     def activity_created(self, step: Step, event: Any) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -177,12 +177,16 @@ def tallied_all(
     }
     bucket = " ".join(f"WHEN month < %s THEN {i}" for i in range(len(windows)))
     which = " OR ".join(["(metric = %s AND detail = %s)"] * len(detail))
+    sums = "numerator, denominator"  # a tally a month: each row is its window's
+    grouped = ""
+    if not all(_one_month(start, end) for start, end in windows):
+        sums = "SUM(numerator), SUM(denominator)"
+        grouped = " GROUP BY metric, detail, rep_id, 4"
     cursor.execute(
         tables.sql(
             f"SELECT metric, detail, CAST(rep_id AS TEXT), CASE {bucket} END,"
-            " SUM(numerator),"
-            f" SUM(denominator) FROM {{tallies}} WHERE ({which}) AND month >= %s"
-            " AND month < %s GROUP BY metric, detail, rep_id, 4"
+            f" {sums} FROM {{tallies}} WHERE ({which}) AND month >= %s"
+            f" AND month < %s{grouped}"
         ),
         [end.date() for _, end in windows]
         + [part for pair in detail for part in pair]
@@ -192,6 +196,14 @@ def tallied_all(
         key = detail[(metric, kind)]
         found[key][(str(who), int(index))] = Tally(_number(num), _number(den))
     return found
+
+
+def _one_month(start: datetime, end: datetime) -> bool:
+    """Whether ``[start, end)`` is exactly one calendar month (one tally)."""
+    if start.day != 1 or start.time() != end.time() or end.day != 1:
+        return False
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months == 1 and start.time() == time()
 
 
 def tallied(

@@ -30,6 +30,7 @@ from projections.control_measures import MEASURES, Key, Tally, measure
 from projections.forecast_query import money
 from projections.view import Cursor, Tables
 
+ZERO = Decimal(0)
 SPECIFIC = ("rep", "team", "territory", "everyone")
 STANDARDS = (  # every revision of every standard of a period kind
     "SELECT s.standard_id, s.metric, s.activity_kind, s.currency, s.scope,"
@@ -83,7 +84,7 @@ class Rep:
         return "everyone", "everyone"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One member and metric in one period."""
 
@@ -91,7 +92,7 @@ class Cell:
     actual: Decimal | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     member: str
     member_name: str
@@ -142,7 +143,32 @@ def targets(
     for standard_id, *definition, effective_from, target in cursor.fetchall():
         standards[standard_id] = tuple(definition)
         revisions[standard_id].append((_date(effective_from), target))
-    return [_in_force(standards, revisions, p, reps) for p in periods]
+    named = _by_subject(reps)
+    applied: dict[tuple[tuple[Any, str], ...], dict[Key, dict[str, Decimal]]] = {}
+    found = []
+    for period in periods:  # periods with the same targets in force share them
+        now = _current(revisions, period)
+        at = tuple((k, str(v)) for k, v in now.items())  # 40 and 40.0 differ
+        if at not in applied:
+            applied[at] = _in_force(standards, now, reps, named)
+        found.append(applied[at])
+    return found
+
+
+def _current(
+    revisions: dict[Any, list[tuple[Any, Any]]], period: Period
+) -> dict[Any, Any]:
+    """Per standard: its target in force for ``period`` (the last revision
+    effective by its last day); a retired one's None."""
+    found = {}
+    for standard_id, dated in revisions.items():
+        target = None
+        for day, value in dated:  # by date
+            if day <= period.last:
+                target = value
+        if target is not None:
+            found[standard_id] = target
+    return found
 
 
 def _date(value: Any) -> date:
@@ -151,29 +177,34 @@ def _date(value: Any) -> date:
 
 def _in_force(
     standards: dict[Any, tuple[Any, ...]],
-    revisions: dict[Any, list[tuple[Any, Any]]],
-    period: Period,
+    current: dict[Any, Any],
     reps: list[Rep],
+    named: dict[str, dict[str | None, list[Rep]]],
 ) -> dict[Key, dict[str, Decimal]]:
     chosen: dict[tuple[Key, str], tuple[int, Decimal]] = {}
-    for standard_id, (metric, kind, currency, scope, subject) in standards.items():
-        target = None
-        for day, value in revisions[standard_id]:  # by date
-            if day <= period.last:
-                target = value
-        if target is None:
-            continue
-        rank = SPECIFIC.index(scope)
-        for rep in reps:
-            if scope != "everyone" and rep.subject(scope) != subject:
-                continue
+    for standard_id, target in current.items():
+        metric, kind, currency, scope, subject = standards[standard_id]
+        rank, amount = SPECIFIC.index(scope), money(target)
+        applies = reps if scope == "everyone" else named[scope].get(subject, ())
+        for rep in applies:
             at = ((metric, kind, currency), rep.rep_id)
             if at not in chosen or rank <= chosen[at][0]:
-                chosen[at] = (rank, money(target))
+                chosen[at] = (rank, amount)
     found: dict[Key, dict[str, Decimal]] = defaultdict(dict)
     for (key, rep_id), (_, target) in chosen.items():
         found[key][rep_id] = target
     return found
+
+
+def _by_subject(reps: list[Rep]) -> dict[str, dict[str | None, list[Rep]]]:
+    """Per scope but everyone: the reps a standard naming each subject applies
+    to (``Rep.subject``)."""
+    named: dict[str, dict[str | None, list[Rep]]] = {}
+    for scope in SPECIFIC[:-1]:
+        named[scope] = defaultdict(list)
+        for rep in reps:
+            named[scope][rep.subject(scope)].append(rep)
+    return named
 
 
 def cells(
@@ -185,8 +216,12 @@ def cells(
     """Per (member, key): the member's standard and actual in window
     ``index``. ``members``: each rep's member (reps in none are left out)."""
     found: dict[tuple[str, Key], Cell] = {}
+    alone = len(set(members.values())) == len(members)  # a rep a member
     for key, by_rep in wanted.items():
         counted = tallies.get(key, {})
+        if alone:
+            _alone(key, by_rep, members, counted, index, found)
+            continue
         pooled: dict[str, list[Any]] = {}
         for rep_id, target in by_rep.items():
             member = members.get(rep_id)
@@ -194,18 +229,53 @@ def cells(
                 continue
             acc = pooled.get(member)
             if acc is None:
-                acc = pooled[member] = [Decimal(0), Decimal(0), Decimal(0), 0]
+                acc = pooled[member] = [ZERO, ZERO, ZERO, 0]
             tally = counted.get((rep_id, index))
             if tally is not None:
-                acc[0] += tally.numerator
-                acc[1] += tally.denominator
+                acc[0] += tally[0]
+                acc[1] += tally[1]
             acc[2] += target
             acc[3] += 1
-        averaged = MEASURES[key[0]].denominator is not None
-        for member, (num, den, total, count) in pooled.items():
-            standard = total / count if averaged else total
-            found[(member, key)] = Cell(standard, Tally(num, den).value(key[0]))
+        _pooled(key, pooled, found)
     return found
+
+
+def _alone(
+    key: Key,
+    by_rep: dict[str, Decimal],
+    members: dict[str, str],
+    counted: dict[tuple[str, int], Tally],
+    index: int,
+    found: dict[tuple[str, Key], Cell],
+) -> None:
+    """``cells`` where each member has one rep: ``_pooled`` of one, with the
+    same sums (from zero) and no pooling."""
+    measure = MEASURES[key[0]]
+    rate, scale = measure.denominator is not None, measure.scale
+    for rep_id, target in by_rep.items():
+        member = members.get(rep_id)
+        if member is None:
+            continue
+        tally = counted.get((rep_id, index))
+        num, den = (ZERO, ZERO) if tally is None else tally
+        num, den = ZERO + num, ZERO + den
+        actual = (num * scale / den if den else None) if rate else num
+        found[(member, key)] = Cell(ZERO + target, actual)
+
+
+def _pooled(
+    key: Key, pooled: dict[str, list[Any]], found: dict[tuple[str, Key], Cell]
+) -> None:
+    """The cells of ``cells``' sums (numerator, denominator, targets, reps)."""
+    measure = MEASURES[key[0]]
+    if measure.denominator is None:  # a count or amount: sums
+        for member, (num, _, total, _) in pooled.items():
+            found[(member, key)] = Cell(total, num)
+        return
+    scale = measure.scale
+    for member, (num, den, total, count) in pooled.items():
+        standard = total if count == 1 else total / count  # the same, exactly
+        found[(member, key)] = Cell(standard, num * scale / den if den else None)
 
 
 def control_report(
@@ -230,21 +300,17 @@ def control_report(
     members = {r.rep_id: m[0] for r in reps if (m := r.member(scope))}
     grid = [cells(members, w, tallies, i) for i, w in enumerate(wanted)]
     names = {m[0]: m[1] for rep in reps if (m := rep.member(scope))}
-    lines = []
-    for (member, key), cell in grid[-1].items():
-        status = thresholds.status(key[0], cell.standard, cell.actual)
-        history = [
-            (p.label, g.get((member, key))) for p, g in zip(periods, grid, strict=True)
-        ]
-        lines.append(
-            Line(
-                member,
-                names[member],
-                key,
-                cell.standard,
-                cell.actual,
-                status,
-                history[:-1],
-            )
+    before = list(zip([p.label for p in periods[:-1]], grid[:-1], strict=True))
+    status = thresholds.status
+    return [
+        Line(
+            at[0],
+            names[at[0]],
+            at[1],
+            cell.standard,
+            cell.actual,
+            status(at[1][0], cell.standard, cell.actual),
+            [(label, earlier.get(at)) for label, earlier in before],
         )
-    return lines
+        for at, cell in grid[-1].items()
+    ]

@@ -8,11 +8,11 @@ measures the asked period up to now. Managers, analysts, auditors, admins.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
@@ -141,4 +141,4 @@ def control(
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return Response(json.dumps(report), media_type="application/json")
+    return Response(orjson.dumps(report), media_type="application/json")

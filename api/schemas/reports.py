@@ -76,32 +76,45 @@ def _text(value: Any) -> Any:
 def line_json(line: Line, found: Found, thresholds: Thresholds) -> dict[str, Any]:
     """``LineOut`` as JSON-ready values, with the actions beside it. Built
     without pydantic: a report has a line per rep and metric, and these
-    values are the view's own, typed."""
+    values are the view's own, typed (standards and actuals Decimal)."""
     metric, kind, currency = line.key
-    values = (line.standard, line.actual, line.variance, line.variance_pct)
-    names = ("standard", "actual", "variance", "variance_pct")
+    actual = line.actual
+    variance = None if actual is None else actual - line.standard
+    pct = (
+        None
+        if variance is None or not line.standard
+        else variance * 100 / line.standard
+    )
+    against = found.get((line.member, line.key))
     return {
         "member": line.member,
         "member_name": line.member_name,
         "metric": metric,
         "activity_kind": kind,
         "currency": currency,
-        **{name: _text(value) for name, value in zip(names, values, strict=True)},
+        "standard": str(line.standard),
+        "actual": None if actual is None else str(actual),
+        "variance": None if variance is None else str(variance),
+        "variance_pct": None if pct is None else str(pct),
         "status": line.status,
         "trend": [
-            {"period": label}
-            | (
-                {"standard": None, "actual": None}
-                if cell is None
-                else {"standard": _text(cell.standard), "actual": _text(cell.actual)}
-            )
+            {"period": label, "standard": None, "actual": None}
+            if cell is None
+            else {
+                "period": label,
+                "standard": str(cell.standard),
+                "actual": None if cell.actual is None else str(cell.actual),
+            }
             for label, cell in line.trend
         ],
-        "actions": [
-            {k: _text(v) for k, v in vars(a).items() if k != "action_id"}
-            | {"id": a.action_id, "recovered": recovered(line, a.period, thresholds)}
-            for a in found.get((line.member, line.key), [])
-        ],
+        "actions": [_action(line, a, thresholds) for a in against] if against else [],
+    }
+
+
+def _action(line: Line, action: Action, thresholds: Thresholds) -> dict[str, Any]:
+    return {k: _text(v) for k, v in vars(action).items() if k != "action_id"} | {
+        "id": action.action_id,
+        "recovered": recovered(line, action.period, thresholds),
     }
 
 
@@ -180,10 +193,10 @@ def sorted_lines(lines: list[Line], sort: str) -> list[Line]:
     without a value (no data) last either way."""
     key = sort.lstrip("-")
     ordered = sorted(lines, key=lambda x: (x.member_name, str(x.key)))
-    present = [x for x in ordered if not _order(x, key)[0]]
-    absent = [x for x in ordered if _order(x, key)[0]]
-    present.sort(key=lambda x: _order(x, key)[1], reverse=sort.startswith("-"))
-    return present + absent
+    ranked = [(_order(x, key), x) for x in ordered]
+    present = [(order[1], x) for order, x in ranked if not order[0]]
+    present.sort(key=lambda pair: pair[0], reverse=sort.startswith("-"))
+    return [x for _, x in present] + [x for order, x in ranked if order[0]]
 
 
 COLUMNS = [
