@@ -23,15 +23,14 @@ from commands.base import Caller, Context, IdReused, Outcome, execute
 from commands.pipelines import ensure_default_pipeline
 from domain.order import order_id_for
 from domain.product import product_id_for
-from infra.pg_datastore import PgDatastore
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.catalog import Catalog
 from projections.catalog_query import knowledge, products
 from projections.commerce import Commerce
 from projections.commerce_query import orders
 from projections.runner import Runner
-from tests.services import admin_cursor, drop_schema
+from tests.integration.engines import Engine, two_engines
+from tests.services import admin_cursor
 from tests.unit.helpers import event_names, run
 
 pytestmark = pytest.mark.postgres
@@ -40,23 +39,12 @@ SCHEMA = "sfa_test_catalog"
 VIEWS = "sfa_test_catalog_views"
 ADMIN = Context(Caller("root", frozenset({"admin"})))
 RACERS = 12
-Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield one, two, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    one.close()
-    two.close()
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
+    with two_engines(postgres_url, SCHEMA, VIEWS) as engines:
+        yield engines
 
 
 def racer(app: SalesApplication, n: int, start: threading.Barrier) -> Any:

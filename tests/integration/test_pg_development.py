@@ -15,13 +15,11 @@ from commands import training as cmd
 from commands.application import SalesApplication
 from commands.base import Conflict
 from domain.base import RuleBroken
-from infra.pg_datastore import PgDatastore
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.development import Development
 from projections.development_query import development
 from projections.runner import Runner
-from tests.services import drop_schema
+from tests.integration.engines import Engine, two_engines
 from tests.unit.helpers import ADMIN, event_names, registered_rep, run
 from tests.unit.test_training import DAY, complete, programme
 
@@ -29,23 +27,12 @@ pytestmark = pytest.mark.postgres
 
 SCHEMA = "sfa_test_development"
 VIEWS = "sfa_test_development_views"
-Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield one, two, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    one.close()
-    two.close()
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
+    with two_engines(postgres_url, SCHEMA, VIEWS) as engines:
+        yield engines
 
 
 def rows(store: PgViewStore) -> list[Any]:

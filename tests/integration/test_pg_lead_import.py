@@ -17,13 +17,11 @@ from commands.application import SalesApplication
 from commands.base import Caller, Context
 from commands.lead_csv import default_mapping, read_csv
 from domain.lead_list import row_lead_id
-from infra.pg_datastore import PgDatastore
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.lead_sources import LeadSources
 from projections.lead_sources_query import lead_sources
 from projections.runner import Runner
-from tests.services import drop_schema
+from tests.integration.engines import Engine, two_engines
 
 pytestmark = pytest.mark.postgres
 
@@ -31,23 +29,12 @@ SCHEMA = "sfa_test_lead_import"
 VIEWS = "sfa_test_lead_import_views"
 CTX = Context(Caller("ops", frozenset({"admin"})))
 ROWS = 450  # three chunks of 200, the last one short
-Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield one, two, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    one.close()
-    two.close()
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
+    with two_engines(postgres_url, SCHEMA, VIEWS) as engines:
+        yield engines
 
 
 def csv_text() -> str:

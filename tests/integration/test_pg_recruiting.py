@@ -13,12 +13,10 @@ import pytest
 
 from commands.application import SalesApplication
 from domain.pipeline import RECRUITING_PIPELINE_ID
-from infra.pg_datastore import PgDatastore
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.recruiting import Recruiting
 from projections.runner import Runner
-from tests.services import drop_schema
+from tests.integration.engines import Engine, two_engines
 from tests.unit.helpers import event_names
 from tests.unit.test_recruiting import plan
 from tests.unit.test_recruiting_view import World, fixture
@@ -27,23 +25,12 @@ pytestmark = pytest.mark.postgres
 
 SCHEMA = "sfa_test_recruiting"
 VIEWS = "sfa_test_recruiting_views"
-Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield one, two, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    one.close()
-    two.close()
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
+    with two_engines(postgres_url, SCHEMA, VIEWS) as engines:
+        yield engines
 
 
 class PgWorld(World):

@@ -19,36 +19,23 @@ from commands.application import SalesApplication
 from commands.base import Caller, Conflict, Context, execute
 from domain.base import RuleBroken
 from domain.territory_map import TERRITORY_MAP_ID, TerritoryMap
-from infra.pg_datastore import PgDatastore
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.runner import Runner
 from projections.territories import Territories
 from projections.territories_query import periods
-from tests.services import drop_schema
+from tests.integration.engines import Engine, two_engines
 
 pytestmark = pytest.mark.postgres
 
 SCHEMA = "sfa_test_territories"
 VIEWS = "sfa_test_territories_views"
 ADMIN = Context(Caller("root", frozenset({"admin"})))
-Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield one, two, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    one.close()
-    two.close()
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
+    with two_engines(postgres_url, SCHEMA, VIEWS) as engines:
+        yield engines
 
 
 def create(app: SalesApplication, name: str, *rules: dict[str, Any]) -> UUID:

@@ -1,0 +1,34 @@
+"""Two applications on one PostgreSQL event store (as two processes would
+be), and a view store beside them, in schemas of the test's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from commands.application import SalesApplication
+from infra.pg_datastore import PgDatastore
+from infra.settings import Settings
+from infra.view_store import PgViewStore
+from tests.services import drop_schema
+
+Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
+
+
+@contextmanager
+def two_engines(postgres_url: str, schema: str, views: str) -> Iterator[Engine]:
+    """Both schemas are dropped before and after."""
+    for name in (schema, views):
+        drop_schema(postgres_url, name)
+    env = {**Settings(database_url=postgres_url).persistence_env()}
+    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
+    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
+    datastore = PgDatastore(postgres_url, schema=views)
+    try:
+        yield one, two, PgViewStore(datastore, schema=views)
+    finally:
+        datastore.close()
+        one.close()
+        two.close()
+        for name in (schema, views):
+            drop_schema(postgres_url, name)
