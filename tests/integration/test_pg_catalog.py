@@ -32,6 +32,7 @@ from projections.runner import Runner
 from tests.integration.engines import Engine, two_engines
 from tests.services import admin_cursor
 from tests.unit.helpers import event_names, run
+from tests.view_rows import view_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -128,12 +129,7 @@ def test_the_view_searches_with_its_trigram_index(
 
 
 def rows(store: PgViewStore) -> list[Any]:
-    with store.transaction() as cursor:
-        found = []
-        for table in Catalog.tables:
-            cursor.execute(f"SELECT * FROM {VIEWS}.catalog_{table} ORDER BY 1")
-            found.append(cursor.fetchall())
-        return found
+    return list(view_rows(store, Catalog, "1").values())
 
 
 def test_one_order_per_deal_under_racing_writers(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from projections.runner import Runner
 from tests.integration.engines import Engine, two_engines
 from tests.unit.helpers import ADMIN, event_names, registered_rep, run
 from tests.unit.test_training import DAY, complete, programme
+from tests.view_rows import view_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -36,12 +37,7 @@ def engine(postgres_url: str) -> Iterator[Engine]:
 
 
 def rows(store: PgViewStore) -> list[Any]:
-    found = []
-    with store.transaction() as cursor:
-        for table in Development.tables:
-            cursor.execute(f"SELECT * FROM {VIEWS}.development_{table} ORDER BY 1, 2")
-            found.append(cursor.fetchall())
-    return found
+    return list(view_rows(store, Development, "1, 2").values())
 
 
 def test_development_and_a_rebuild(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from projections.lead_sources import LeadSources
 from projections.lead_sources_query import lead_sources
 from projections.runner import Runner
 from tests.integration.engines import Engine, two_engines
+from tests.view_rows import view_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -96,11 +97,4 @@ def test_racing_imports_land_each_row_once(engine: Engine) -> None:
 
 
 def everything(store: PgViewStore) -> dict[str, list[Any]]:
-    found = {}
-    with store.transaction() as cursor:
-        for table in LeadSources.tables:
-            cursor.execute(
-                f"SELECT * FROM {store.qualified(f'lead_sources_{table}')} ORDER BY 1"
-            )
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(store, LeadSources, "1")

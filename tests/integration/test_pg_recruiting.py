@@ -20,6 +20,7 @@ from tests.integration.engines import Engine, two_engines
 from tests.unit.helpers import event_names
 from tests.unit.test_recruiting import plan
 from tests.unit.test_recruiting_view import World, fixture
+from tests.view_rows import view_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -41,12 +42,7 @@ class PgWorld(World):
 
 
 def rows(store: PgViewStore) -> list[Any]:
-    found = []
-    with store.transaction() as cursor:
-        for table in Recruiting.tables:
-            cursor.execute(f"SELECT * FROM {VIEWS}.recruiting_{table} ORDER BY 1, 2")
-            found.append(cursor.fetchall())
-    return found
+    return list(view_rows(store, Recruiting, "1, 2").values())
 
 
 def test_the_funnel_and_a_rebuild(engine: Engine) -> None:

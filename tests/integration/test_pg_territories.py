@@ -24,6 +24,7 @@ from projections.runner import Runner
 from projections.territories import Territories
 from projections.territories_query import periods
 from tests.integration.engines import Engine, two_engines
+from tests.view_rows import view_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -75,13 +76,7 @@ def test_racing_moves_never_make_a_cycle(engine: Engine) -> None:
 
 
 def everything(store: PgViewStore) -> dict[str, list[Any]]:
-    found = {}
-    with store.transaction() as cursor:
-        for table in Territories.tables:
-            name = store.qualified(f"territories_{table}")
-            cursor.execute(f"SELECT * FROM {name} ORDER BY 1, 2")
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(store, Territories, "1, 2")
 
 
 def test_history_as_of_and_rebuild(engine: Engine) -> None:

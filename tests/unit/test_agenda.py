@@ -26,6 +26,7 @@ from projections.agenda import Agenda, utc
 from projections.agenda_query import REASONS, Day, agenda
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
+from tests.view_rows import view_rows
 
 TODAY = date(2030, 3, 15)
 OVERRIDE = "tests the agenda, not the outreach guard"
@@ -493,14 +494,7 @@ ACTIONS: dict[str, Callable[[State], None]] = {
 
 
 def rows(store: ViewStore) -> dict[str, list[Any]]:
-    found = {}
-    with store.transaction() as cursor:
-        for table in Agenda.tables:
-            cursor.execute(
-                f"SELECT * FROM {store.qualified('agenda_' + table)} ORDER BY 1"
-            )
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(store, Agenda, "1")
 
 
 @settings(

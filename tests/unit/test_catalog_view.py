@@ -22,6 +22,7 @@ from projections.catalog_query import knowledge, products
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, run
 from tests.unit.test_product import introduce
+from tests.view_rows import view_rows
 
 
 class World:
@@ -106,13 +107,7 @@ class TestCatalogView:
 
 
 def everything(world: World) -> dict[str, list[Any]]:
-    found = {}
-    with world.store.transaction() as cursor:
-        for table in Catalog.tables:
-            name = world.store.qualified(f"catalog_{table}")
-            cursor.execute(f"SELECT * FROM {name} ORDER BY 1")
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(world.store, Catalog, "1")
 
 
 STEPS = st.lists(

@@ -19,6 +19,7 @@ from projections.development_query import development, programmes
 from projections.runner import Runner
 from tests.unit.helpers import ADMIN, memory_app, opened_action, registered_rep, run
 from tests.unit.test_training import DAY, complete, programme
+from tests.view_rows import view_rows
 
 
 class World:
@@ -83,13 +84,7 @@ class TestDevelopment:
 
 
 def everything(world: World) -> dict[str, list[Any]]:
-    names = world.store.names(Development)
-    found = {}
-    with world.store.transaction() as c:
-        for table in Development.tables:
-            c.execute(names.sql(f"SELECT * FROM {{{table}}} ORDER BY 1, 2"))
-            found[table] = c.fetchall()
-    return found
+    return view_rows(world.store, Development, "1, 2")
 
 
 STEPS = st.lists(

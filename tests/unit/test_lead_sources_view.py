@@ -24,6 +24,7 @@ from projections.lead_sources import LeadSources
 from projections.lead_sources_query import lead_sources
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, run
+from tests.view_rows import view_rows
 
 STEPS = st.lists(
     st.sampled_from(["bought", "web", "qualify", "convert", "win", "lose", "reopen",
@@ -35,14 +36,7 @@ BOUGHT = {"kind": "purchased_list", "list_name": "Expo", "cost_per_lead": "0.35"
 
 
 def tables(store: SQLiteViewStore) -> dict[str, list[Any]]:
-    found = {}
-    with store.transaction() as cursor:
-        for table in LeadSources.tables:
-            cursor.execute(
-                f"SELECT * FROM {store.qualified(f'lead_sources_{table}')} ORDER BY 1"
-            )
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(store, LeadSources, "1")
 
 
 def step(app: Any, kind: str, leads: list[UUID], deals: list[UUID]) -> None:

@@ -26,6 +26,7 @@ from projections.lists_query import FILTERS, SORTS, Page, select_page
 from projections.lists_rows import COLUMNS, KEYS, derived
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
+from tests.view_rows import view_rows
 
 SOON = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
@@ -426,14 +427,7 @@ def more_steps(
 
 
 def everything(world: World) -> dict[str, list[Any]]:
-    with world.store.transaction() as cursor:
-        found = {}
-        for table in Lists.tables:
-            cursor.execute(
-                f"SELECT * FROM {world.store.qualified('lists_' + table)} ORDER BY 1"
-            )
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(world.store, Lists, "1")
 
 
 @settings(

@@ -26,6 +26,7 @@ from projections.commerce_query import orders, quotes
 from projections.runner import Runner
 from tests.unit.helpers import event_names, events_of, rep, run
 from tests.unit.test_quote import ANN, Shop
+from tests.view_rows import view_rows
 
 
 def accepted_quote(shop: Shop, discount: str = "10") -> UUID:
@@ -301,11 +302,4 @@ def test_rebuilt_commerce_view_equals_the_live_one(
 
 
 def rows(store: SQLiteViewStore) -> list[Any]:
-    with store.transaction() as cursor:
-        found = []
-        for table in Commerce.tables:
-            cursor.execute(
-                f"SELECT * FROM {store.qualified('commerce_' + table)} ORDER BY 1"
-            )
-            found.append(cursor.fetchall())
-        return found
+    return list(view_rows(store, Commerce, "1").values())

@@ -25,6 +25,7 @@ from projections.outreach_query import Customer, current, overrides
 from projections.runner import Runner
 from tests.unit.helpers import run
 from tests.unit.test_outreach_guard import REASON, World, day
+from tests.view_rows import view_rows
 
 
 class Viewed:
@@ -144,13 +145,7 @@ class TestOverrides:
 
 
 def table_rows(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
-    names = store.names(Outreach)
-    found = {}
-    with store.transaction() as cursor:
-        for table in Outreach.tables:
-            cursor.execute(names.sql(f"SELECT * FROM {{{table}}} ORDER BY 1"))
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(store, Outreach, "1")
 
 
 ACTIONS = ("plan", "log", "override", "cancel", "complete", "reschedule")

@@ -21,6 +21,7 @@ from projections.recruiting_query import candidates, funnel
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, run
 from tests.unit.test_recruiting import MANAGER, candidate, do, hire, plan
+from tests.view_rows import view_rows
 
 ORDER = [s.key for s in RECRUITING_STAGES]
 STAGES = ("recruiting", "selection", "hiring", "assimilation")
@@ -150,13 +151,7 @@ class TestFunnel:
 
 
 def everything(world: World) -> dict[str, list[Any]]:
-    names = world.store.names(Recruiting)
-    found = {}
-    with world.store.transaction() as c:
-        for table in Recruiting.tables:
-            c.execute(names.sql(f"SELECT * FROM {{{table}}} ORDER BY 1, 2"))
-            found[table] = c.fetchall()
-    return found
+    return view_rows(world.store, Recruiting, "1, 2")
 
 
 STEPS = st.lists(

@@ -24,6 +24,7 @@ from projections.territories import Territories
 from projections.territories_query import accounts, periods, territories
 from tests.unit.helpers import memory_app, registered_rep, run
 from tests.unit.test_territory import GERMANY, account, territory
+from tests.view_rows import view_rows
 
 ADMIN = Context(Caller("root", frozenset({"admin"})))
 
@@ -92,13 +93,7 @@ class TestTerritoriesView:
 
 
 def everything(world: World) -> dict[str, list[Any]]:
-    found = {}
-    with world.store.transaction() as cursor:
-        for table in Territories.tables:
-            name = world.store.qualified(f"territories_{table}")
-            cursor.execute(f"SELECT * FROM {name} ORDER BY 1, 2")
-            found[table] = cursor.fetchall()
-    return found
+    return view_rows(world.store, Territories, "1, 2")
 
 
 STEPS = st.lists(
