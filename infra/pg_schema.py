@@ -5,12 +5,12 @@ from __future__ import annotations
 from infra.pg_datastore import PgDatastore, qualified, quote_ident
 
 # Serialises schema creation across processes (CREATE ... IF NOT EXISTS races).
-_DDL_LOCK_KEY = 0x5FA0DD1
+DDL_LOCK_KEY = 0x5FA0DD1
 
 
 def create_schema(datastore: PgDatastore, statements: list[str]) -> None:
     with datastore.transaction() as curs:
-        curs.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
         curs.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(datastore.schema)}")
         for statement in statements:
             curs.execute(statement)

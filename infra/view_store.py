@@ -27,6 +27,7 @@ from uuid import UUID
 
 from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore, quote_ident
+from infra.pg_schema import DDL_LOCK_KEY
 from projections.view import Cursor, View
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,13 @@ class ViewStore(ABC):
 
     def create(self, view: type[View], *, shadow: bool = False) -> None:
         with self.transaction() as cursor:
+            self._ddl_lock(cursor)
             self._create(cursor, view, shadow=shadow)
+
+    def _ddl_lock(self, cursor: Cursor) -> None:  # noqa: B027  (SQLite: none)
+        """Serialises DDL across processes (two starting on an empty
+        database race on ``CREATE ... IF NOT EXISTS``); SQLite's write lock
+        does it already."""
 
     def _create(self, cursor: Cursor, view: type[View], *, shadow: bool) -> None:
         names = self.names(view, shadow=shadow)
@@ -96,6 +103,7 @@ class ViewStore(ABC):
         row by row), before the swap; a swap runs it too, for what is left."""
         if cursor is None:
             with self.transaction() as own:
+                self._ddl_lock(own)
                 self.complete(view, shadow=shadow, cursor=own)
             return
         names = self.names(view, shadow=shadow)
@@ -150,6 +158,7 @@ class ViewStore(ABC):
 
     def drop(self, view: type[View], *, shadow: bool) -> None:
         with self.transaction() as cursor:
+            self._ddl_lock(cursor)
             for table in self.names(view, shadow=shadow).mapping.values():
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             name = view.name + (SHADOW if shadow else "")
@@ -159,6 +168,7 @@ class ViewStore(ABC):
         """The rebuilt tables and position replace the live ones, atomically."""
         live, shadow = self.names(view).mapping, self.names(view, shadow=True).mapping
         with self.transaction() as cursor:
+            self._ddl_lock(cursor)
             for table in view.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {live[table]}")
                 self._rename(cursor, shadow[table], f"{view.name}_{table}")
@@ -194,7 +204,11 @@ class PgViewStore(ViewStore):
         self.schema = schema
         self.positions = self.qualified("positions")
         with datastore.transaction() as cursor:
+            self._ddl_lock(cursor)
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+
+    def _ddl_lock(self, cursor: Cursor) -> None:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
 
     def qualified(self, table: str) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(table)}"
