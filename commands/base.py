@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from commands.application import SalesApplication, project
 from domain.base import Actor, DomainError, RuleBroken, acting_as
@@ -38,9 +38,30 @@ C = TypeVar("C")
 
 
 class Command(BaseModel):
-    """Every command model: immutable, and an unknown field is refused."""
+    """Every command model: immutable, an unknown field is refused, and so is
+    a NUL character in any text (PostgreSQL text cannot hold one: a view
+    given one would stop at that event)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if holds_nul(data):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return data
+
+
+def holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(v) for v in value)
+    if isinstance(value, BaseModel):
+        return holds_nul(value.__dict__)
+    return False
 
 
 class NotFound(DomainError):

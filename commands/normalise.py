@@ -39,10 +39,16 @@ def normal_phone(value: str) -> str:
 
 Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(normal_email)]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normal_phone)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused at the door
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL
+    ),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL)
+]
 
 
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"

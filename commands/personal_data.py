@@ -10,6 +10,9 @@ What must hold:
   nothing and answers as before.
 - A lead counts as the contact's only if its history says it became that
   contact (the key table's link is written before the conversion commits).
+- The contacts merged into it (its aliases) are the same person: they are
+  forgotten with it, their leads too. An alias is not forgotten on its own
+  (rule ``forget_the_survivor``).
 - ``forget_lead`` does the same for a lead that never became a contact; a
   converted lead is forgotten with its contact (rule ``forget_the_contact``).
 - The store's mapper does the erasing (``infra.personal_data``); a store
@@ -24,6 +27,7 @@ from uuid import UUID
 
 from commands.application import SalesApplication
 from commands.base import Command, Context, Outcome, exists, load, save
+from domain.base import check
 from domain.contact import Contact
 from domain.lead import Lead
 
@@ -64,16 +68,28 @@ def converted_leads(app: SalesApplication, contact_id: UUID) -> list[UUID]:
 
 
 def forget_contact(app: SalesApplication, cmd: ForgetContact, ctx: Context) -> Outcome:
-    """The answer holds the contact as it now reads: erased."""
+    """The person: the contact, the contacts merged into it (its aliases)
+    and the leads each was converted from. The answer holds the contact as
+    it now reads: erased."""
     contact = load(app, Contact, cmd.contact_id, ctx)
     if contact.forgotten:
         return Outcome(contact, app.recorder.max_notification_id() or 0)
-    leads = converted_leads(app, contact.id)
+    check(
+        contact.merged_into is None,
+        "forget_the_survivor",
+        f"{contact.id} is merged into {contact.merged_into}: forget that one"
+        " (the records merged into it are forgotten with it)",
+    )
+    aliases = [exists(app, UUID(alias_id)) for alias_id in contact.merges]
+    records = [contact, *(a for a in aliases if isinstance(a, Contact))]
+    leads = {record.id: converted_leads(app, record.id) for record in records}
     shredder = shredder_of(app)
     if shredder is not None:
-        shredder.forget_subjects([contact.id, *leads])
-    contact.forget(tuple(leads))
-    outcome = save(app, ctx, contact)
+        subjects = [r.id for r in records] + [i for ids in leads.values() for i in ids]
+        shredder.forget_subjects(subjects)
+    for record in records:
+        record.forget(tuple(leads[record.id]))
+    outcome = save(app, ctx, *records)
     erased = load(app, Contact, contact.id, Context.anonymous())
     return replace(outcome, aggregate=erased)
 

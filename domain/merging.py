@@ -4,7 +4,8 @@ What must hold:
 - A merge is recorded on both records (``Merged``, the same facts on each):
   the survivor takes the changes chosen for it (each field ``[old, new]``);
   the duplicate becomes an alias of the survivor (``merged_into``) and
-  refuses every other change until it is unmerged.
+  refuses every other change until it is unmerged (it is forgotten only
+  with its survivor, ``commands.personal_data``).
 - Merging a pair that is already merged records nothing (idempotent).
 - ``Unmerged`` reverses a merge from its own event: the duplicate is a record
   of its own again, and each field the merge changed on the survivor gets
@@ -12,6 +13,8 @@ What must hold:
   and is kept).
 - "Not a duplicate" is recorded on both records; marking it again records
   nothing.
+- A forgotten record (a contact, ``domain.personal``) is neither merged,
+  unmerged nor marked any more.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from uuid import UUID
 from domain.base import check
 
 Changes = dict[str, list[Any]]  # field -> [old, new]
-ALIAS_MAY = frozenset({"Merged", "Unmerged"})  # what an alias still records
+MERGE_EVENTS = frozenset({"Merged", "Unmerged", "NotDuplicateMarked"})
+ALIAS_MAY = frozenset({"Merged", "Unmerged", "Forgotten"})  # what an alias records
 
 
 def plain(value: Any) -> Any:
@@ -61,13 +65,20 @@ def check_alias_may(record: Any, event_class: type[Any]) -> None:
     )
 
 
+def pairs(changes: Changes) -> list[tuple[str, Any, Any]]:
+    """``(field, first, second)`` of each change still known: a change whose
+    values were erased (a forgotten person's, ``domain.personal``) reads
+    ``[]`` and changes nothing."""
+    return [(name, *pair) for name, pair in changes.items() if len(pair) == 2]
+
+
 def restorable(record: Any, changes: Changes) -> Changes:
     """The fields a merge changed that still hold the merged value, each as
     ``[now, old]``: what an unmerge gives back."""
     return {
-        name: [old_new[1], old_new[0]]
-        for name, old_new in changes.items()
-        if plain(getattr(record, name)) == plain(old_new[1])
+        name: [new, old]
+        for name, old, new in pairs(changes)
+        if plain(getattr(record, name)) == plain(new)
     }
 
 
@@ -75,7 +86,7 @@ def apply_merged(
     record: Any, survivor_id: UUID, duplicate_id: UUID, changes: Changes
 ) -> None:
     if record.id == survivor_id:
-        for name, (_old, new) in changes.items():
+        for name, _old, new in pairs(changes):
             setattr(record, name, plain(new))
         record.merges = {**record.merges, str(duplicate_id): changes}
     else:
@@ -86,7 +97,7 @@ def apply_unmerged(
     record: Any, survivor_id: UUID, duplicate_id: UUID, restored: Changes
 ) -> None:
     if record.id == survivor_id:
-        for name, (_now, old) in restored.items():
+        for name, _now, old in pairs(restored):
             setattr(record, name, plain(old))
         record.merges = {
             k: v for k, v in record.merges.items() if k != str(duplicate_id)
@@ -107,6 +118,8 @@ class Mergeable:
 
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         check_alias_may(self, event_class)
+        if event_class.__name__ in MERGE_EVENTS:  # a forgotten record: none
+            getattr(self, "_require_remembered", lambda: None)()
         super().trigger_event(event_class, **kwargs)  # type: ignore[misc]
 
     def absorb(self, duplicate_id: UUID, changes: Changes) -> None:

@@ -20,6 +20,7 @@ from api.auth import Reader, allowed
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.collisions import CollisionsOut, OverridesOut, PurposeOut
+from api.schemas.lists import POSITION_MAX
 from commands.base import Caller, NotFound, exists
 from domain.account import Account
 from domain.contact import Contact
@@ -80,7 +81,9 @@ def list_overrides(
     _: Managers,
     container: ContainerDep,
     rep_id: Annotated[UUID | None, Query(description="one rep's only")] = None,
-    before: Annotated[int | None, Query(ge=1, description="older than")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=POSITION_MAX, description="older than")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     min_position: MinPosition = None,
 ) -> OverridesOut:

@@ -16,6 +16,7 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.knowledge import EntryIn, EntryItem, EntryOut, EntryPage, EntryPatch
+from api.schemas.lists import NO_NUL
 from api.writes import WRITE_ERRORS, WriteDep, read_response
 from commands import knowledge as cmd
 from commands.base import Context, load
@@ -29,7 +30,9 @@ Out = EntryOut
 ONE = "/{entry_id}"
 VIEW = Catalog.name
 Status = Annotated[str | None, Query(pattern="^(current|archived)$")]
-Search = Annotated[str | None, Query(max_length=200, description="words to find")]
+Search = Annotated[
+    str | None, Query(max_length=200, pattern=NO_NUL, description="words to find")
+]
 
 
 @router.post("", status_code=201, response_model=Out, responses=WRITE_ERRORS)

@@ -20,6 +20,7 @@ from api.schemas.lead_lists import (
     LeadListOut,
     LeadListPage,
 )
+from api.schemas.lists import Text
 from api.writes import WRITE_ERRORS, Write, read_response, respond
 from commands import lead_import as imp
 from commands.base import Context, load
@@ -61,7 +62,7 @@ def import_lead_list(body: LeadListIn, w: ImporterDep) -> JSONResponse:
 def list_lead_lists(
     _: Reader,
     container: ContainerDep,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: Text = None,
     source: Annotated[
         str | None, Query(pattern="^(purchased_list|related_product_customer)$")
     ] = None,

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
+from api.schemas.lists import NO_NUL
 from api.schemas.products import (
     PriceIn,
     ProductIn,
@@ -38,9 +39,15 @@ Out = ProductOut
 ONE = "/{product_id}"
 VIEW = Catalog.name
 Status = Annotated[str | None, Query(pattern="^(active|retired)$")]
-Search = Annotated[str | None, Query(max_length=200, description="words to find")]
-SkuQuery = Annotated[str | None, Query(max_length=64, description="exact SKU")]
-Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor")]
+Search = Annotated[
+    str | None, Query(max_length=200, pattern=NO_NUL, description="words to find")
+]
+SkuQuery = Annotated[
+    str | None, Query(max_length=64, pattern=NO_NUL, description="exact SKU")
+]
+Cursor = Annotated[
+    str | None, Query(max_length=64, pattern=NO_NUL, description="next_cursor")
+]
 
 
 @router.post("", status_code=201, response_model=Out, responses=WRITE_ERRORS)
@@ -59,7 +66,7 @@ def list_products(
     q: Search = None,
     status: Status = None,
     sku: SkuQuery = None,
-    currency: Annotated[str | None, Query(max_length=3)] = None,
+    currency: Annotated[str | None, Query(max_length=3, pattern=NO_NUL)] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     min_position: Annotated[int | None, Query(ge=0)] = None,

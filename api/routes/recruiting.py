@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.auth import allowed
 from api.deps import ContainerDep
 from api.reads import wait_for_position
+from api.schemas.lists import Text
 from api.schemas.recruiting import (
     CandidateItem,
     CandidatePage,
@@ -105,9 +106,9 @@ def list_candidates(
     _: Recruiter,
     container: ContainerDep,
     plan_id: UUID | None = None,
-    position_key: str | None = None,
-    source: str | None = None,
-    stage: str | None = None,
+    position_key: Text = None,
+    source: Text = None,
+    stage: Text = None,
     status: Status = None,
     cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

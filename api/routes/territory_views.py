@@ -13,6 +13,7 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.routes.orders import as_stored
+from api.schemas.lists import Text
 from api.schemas.territories import (
     Period,
     PeriodPage,
@@ -35,7 +36,7 @@ NAME = Territories.name
 def list_territories(
     _: Reader,
     container: ContainerDep,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: Text = None,
     parent_id: UUID | None = None,
     owner_rep_id: UUID | None = None,
     cursor: Cursor = None,

@@ -387,3 +387,64 @@ class TestForgetLeadRoute:
         assert refused.json()["rule"] == "forget_the_contact"
         read = sqlite_engine.client.get(url, headers=auth("analyst")).json()
         assert read["family_name"] == "Byron"  # nothing was erased
+
+
+class TestForgetMergedContacts:
+    """Merged records are one person: forgetting the survivor forgets the
+    records merged into it; an alias is not forgotten on its own."""
+
+    @pytest.fixture
+    def merged(self, tmp_path: Path) -> Iterator[tuple[Engine, str, str]]:
+        settings = Settings(sqlite_path=tmp_path / "sfa.db", api_tokens=TOKENS)
+        container = bootstrap(settings)
+        with TestClient(create_app(lambda: container)) as client:
+            engine = Engine(client, container)
+            person = {"given_name": "Zorbulon", "family_name": "Quaxtenby"}
+            survivor = write(engine, "/contacts", {**person, "title": "Quaxologist"})
+            duplicate = write(
+                engine, "/contacts", {**person, "emails": ["z@quaxmail.example"]}
+            )
+            merge = {"duplicate_id": duplicate["id"], "choose": {"title": "survivor"}}
+            write(engine, f"/contacts/{survivor['id']}/merge", merge)
+            yield engine, survivor["id"], duplicate["id"]
+
+    def test_forgetting_the_survivor_forgets_its_merged_records(
+        self, merged: tuple[Engine, str, str]
+    ) -> None:
+        engine, survivor, duplicate = merged
+
+        forgotten = write(engine, f"/contacts/{survivor}/forget")
+
+        assert forgotten["forgotten"] and forgotten["family_name"] == ERASED
+        assert forgotten["emails"] == []  # the duplicate's email, merged in
+        read = engine.client.get(f"/contacts/{survivor}", headers=auth("admin"))
+        assert (read.status_code, read.json()["given_name"]) == (200, ERASED)
+        alias = engine.client.get(
+            f"/contacts/{duplicate}", headers=auth("admin"), follow_redirects=False
+        )
+        assert alias.status_code == 308
+        left = found(engine.container, ("zorbulon", "quaxtenby", "quaxmail"))
+        assert left == {}, left
+        undo = engine.client.post(
+            f"/contacts/{survivor}/unmerge",
+            json={"duplicate_id": duplicate},
+            headers=auth("admin"),
+        )
+        assert undo.status_code == 422, undo.text
+
+    def test_an_alias_is_forgotten_only_with_its_survivor(
+        self, merged: tuple[Engine, str, str]
+    ) -> None:
+        engine, survivor, duplicate = merged
+        head = engine.head()
+
+        refused = engine.client.post(
+            f"/contacts/{duplicate}/forget", headers=auth("admin")
+        )
+
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["rule"] == "forget_the_survivor"
+        assert survivor in refused.json()["detail"]
+        assert engine.head() == head
+        read = engine.client.get(f"/contacts/{survivor}", headers=auth("admin"))
+        assert read.json()["family_name"] == "Quaxtenby"  # nothing was erased
