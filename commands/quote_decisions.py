@@ -22,7 +22,15 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from commands.application import SalesApplication
-from commands.base import Command, Context, Forbidden, Outcome, exists, save
+from commands.base import (
+    Command,
+    Context,
+    Forbidden,
+    Outcome,
+    exists,
+    load_for_write,
+    save,
+)
 from commands.normalise import Text
 from commands.quotes import Percent, load_quote, today
 from commands.reps import require_admin
@@ -55,6 +63,10 @@ class SendQuote(QuoteCommand):
 
 class AcceptQuote(QuoteCommand):
     revision: int = Field(ge=1, description="the revision the customer accepts")
+    win_deal: bool = Field(
+        default=False,
+        description="also win the deal, at the accepted net total, at once",
+    )
 
 
 class RejectQuote(QuoteCommand):
@@ -111,13 +123,23 @@ def send_quote(app: SalesApplication, cmd: SendQuote, ctx: Context) -> Outcome:
 
 
 def accept_quote(app: SalesApplication, cmd: AcceptQuote, ctx: Context) -> Outcome:
-    """Not on a lost deal (``opportunity_lost``): reopen it first."""
+    """Not on a lost deal (``opportunity_lost``): reopen it first. With
+    ``win_deal`` the deal, if still open, takes the accepted net total as its
+    amount and is won, in the same transaction (by whoever may change it)."""
     quote = load_quote(app, cmd.quote_id, ctx)
     deal = exists(app, quote.opportunity_id)
     lost = isinstance(deal, Opportunity) and deal.status == LOST
     check(not lost, "opportunity_lost", "the deal is lost; reopen it first")
     quote.accept(cmd.revision, today())
-    return save(app, ctx, quote)
+    if not cmd.win_deal:
+        return save(app, ctx, quote)
+    plain_ctx = Context(ctx.caller, ctx.correlation_id, ctx.causation_id)
+    what = "the quote's deal"
+    won = load_for_write(app, Opportunity, quote.opportunity_id, plain_ctx, what)
+    if won.is_open:
+        won.change_amount(quote.totals.net, quote.currency)
+        won.win()
+    return save(app, ctx, quote, won)
 
 
 def reject_quote(app: SalesApplication, cmd: RejectQuote, ctx: Context) -> Outcome:

@@ -53,8 +53,11 @@ def send(quote_id: UUID, w: WriteDep) -> JSONResponse:
 
 @router.post(ONE + "/accept", response_model=Out, responses=WRITE_ERRORS)
 def accept(quote_id: UUID, body: AcceptIn, w: WriteDep) -> JSONResponse:
-    """The customer accepts the revision sent last, by its validity date."""
-    command = cmd.AcceptQuote(quote_id=quote_id, revision=body.revision)
+    """The customer accepts the revision sent last, by its validity date;
+    with ``win_deal`` the deal is won at the accepted net total at once."""
+    command = cmd.AcceptQuote(
+        quote_id=quote_id, revision=body.revision, win_deal=body.win_deal
+    )
     return w.run(cmd.accept_quote, command, Out.of)
 
 

@@ -72,9 +72,14 @@ class ReasonIn(BaseModel):
 
 
 class AcceptIn(BaseModel):
-    model_config = examples({"revision": 2})
+    model_config = examples({"revision": 2}, {"revision": 2, "win_deal": True})
 
     revision: int = Field(ge=1, description="the revision the customer accepts")
+    win_deal: bool = Field(
+        default=False,
+        description="also win the deal (if open) at the accepted net total, in"
+        " the same transaction",
+    )
 
 
 class ThresholdIn(BaseModel):

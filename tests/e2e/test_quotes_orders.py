@@ -159,6 +159,44 @@ class TestQuoteToOrder:
             ("accepted", 2, "57000")
         ]
 
+    def test_accepting_with_win_deal_wins_it_at_the_accepted_total(
+        self, desk: Desk
+    ) -> None:
+        quote = desk.quote(discount=5)  # 2 vans at 30,000 less 5 %: 57,000
+        url = f"/quotes/{quote['id']}"
+        desk.ok("POST", f"{url}/send")
+        head = desk.engine.head()
+
+        accepted = desk.ok("POST", f"{url}/accept", {"revision": 1, "win_deal": True})
+
+        assert accepted["status"] == "accepted"
+        deal = desk.ok("GET", f"/opportunities/{desk.deal}")
+        assert (deal["status"], deal["amount"], deal["currency"]) == (
+            "won",
+            "57000",
+            "EUR",
+        )
+        assert accepted["position"] == desk.engine.head() == head + 3
+        again = desk.ok("POST", f"/opportunities/{desk.deal}/reopen")
+        assert again["status"] == "open"
+        second = desk.quote()
+        desk.ok("POST", f"/quotes/{second['id']}/send")
+        desk.ok("POST", f"/quotes/{second['id']}/accept", {"revision": 1})
+        assert desk.ok("GET", f"/opportunities/{desk.deal}")["status"] == "open"
+
+    def test_another_owners_rep_neither_accepts_nor_wins(self, desk: Desk) -> None:
+        quote = desk.quote()
+        url = f"/quotes/{quote['id']}"
+        desk.ok("POST", f"{url}/send")
+        head = desk.engine.head()
+
+        refused = desk.call(
+            "POST", f"{url}/accept", {"revision": 1, "win_deal": True}, "other-rep"
+        )
+
+        assert refused.status_code == 403, refused.text
+        assert desk.engine.head() == head
+
     def test_orders_by_period(self, desk: Desk) -> None:
         quote = desk.quote()
         desk.ok("POST", f"/quotes/{quote['id']}/send")
