@@ -194,16 +194,17 @@ class Forecast(View):
         if current is None:
             return  # no state to follow (as the SQL it replaces: no row)
         at = utc(event.timestamp)
-        step.execute(
+        seq, *values, valid_from = current
+        step.execute(  # by its key: a plan that cannot scan (stale statistics)
             "UPDATE {deal_intervals} SET to_position = %s, valid_to ="
             " CASE WHEN valid_from > %s THEN valid_from ELSE %s END"
-            " WHERE opportunity_id = %s AND valid_to IS NULL",
+            " WHERE opportunity_id = %s AND seq = %s AND valid_to IS NULL",
             step.position,
             at,
             at,
             deal,
+            seq,
         )
-        seq, *values, valid_from = current
         state = dict(zip(STATE, values, strict=True)) | changes
         row = (seq + 1, *[state[c] for c in STATE], _ended(valid_from, at))
         self.write_state(step, deal, row)
