@@ -19,6 +19,9 @@ What must hold:
   stage; a later pipeline change does not rewrite them.
 - Orders are kept as intervals too (``forecast_orders``): a won deal's
   closed figure is its order's total while the order stands.
+- A batch keeps each deal's current state (and each attribute's current
+  interval) in its cache as the table holds it, loaded for the page by
+  ``prefetch``; a handler computes the next state from it and only writes.
 """
 
 from __future__ import annotations
