@@ -14,6 +14,7 @@ What must hold:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from domain.activity import Activity
 from domain.opportunity import Opportunity
 from domain.rep import Rep, Team
 from domain.standard import Standard
+from projections import control_facts as facts
 from projections import control_tallies as tally
 from projections.agenda import utc
 from projections.control_schema import INDEXES, TABLES
@@ -41,11 +43,21 @@ class Control(View):
     tables: ClassVar[dict[str, str]] = TABLES
     indexes: ClassVar[dict[str, str]] = INDEXES
 
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        facts.prefetch(step, events)
+        tally.announce(step, events)
+
+    def apply(self, step: Step, event: Any) -> bool:
+        applied = super().apply(step, event)
+        tally.written(step, event)
+        return applied
+
     @handles(event_class(Activity, "Planned"), Activity.Logged)
     def activity_created(self, step: Step, event: Any) -> None:
         logged = isinstance(event, Activity.Logged)
         day, before = due(None if logged else utc(event.scheduled_at))
         follow_up = getattr(event, "follows_id", None) is not None
+        month = None if day is None else tally.month(day)
         step.execute(
             "INSERT INTO {activities} (activity_id, owner_id, kind, purpose,"
             " planned, follow_up, status, due_day, due_before, due_month)"
@@ -59,8 +71,12 @@ class Control(View):
             follow_up,
             day,
             before,
-            None if day is None else tally.month(day),
+            month,
         )
+        fact = facts.Act(
+            event.owner_id, event.kind, not logged, follow_up, "planned", before, month
+        )
+        facts.created(step, event.originator_id, fact)
         if logged:
             self.activity_completed(step, event)
         elif day is not None:
@@ -77,15 +93,19 @@ class Control(View):
             event.duration_minutes,
             event.originator_id,
         )
-        tally.completed_from_row(step, event)
+        act = facts.activity_changed(step, event.originator_id, status="completed")
+        tally.completed(step, act, event)
 
     @handles(event_class(Activity, "Cancelled"))
     def activity_cancelled(self, step: Step, event: Any) -> None:
-        tally.on_time(step, event, 0, -1, "status = 'planned'")
+        act = facts.activity(step, event.originator_id)
+        if act is not None and act.status == "planned":
+            tally.on_time(step, act, 0, -1)
         step.execute(
             "UPDATE {activities} SET status = 'cancelled' WHERE activity_id = %s",
             event.originator_id,
         )
+        facts.activity_changed(step, event.originator_id, status="cancelled")
 
     @handles(event_class(Activity, "DetailsChanged"))
     def activity_details(self, step: Step, event: Any) -> None:
@@ -98,6 +118,7 @@ class Control(View):
 
     @handles(event_class(Opportunity, "Opened"))
     def deal_opened(self, step: Step, event: Any) -> None:
+        epoch = int(event.timestamp.timestamp())
         step.execute(
             "INSERT INTO {deals} (opportunity_id, owner_id, opened_by, opened_at,"
             " opened_epoch, opened_amount, currency, probability, status)"
@@ -107,11 +128,13 @@ class Control(View):
             event.owner_id,
             event.owner_id,
             utc(event.timestamp),
-            int(event.timestamp.timestamp()),
+            epoch,
             event.amount,
             event.currency,
             event.probability,
         )
+        fact = facts.opened(event.owner_id, event.probability, event.currency, epoch)
+        facts.created(step, event.originator_id, fact)
         at, owner = event.timestamp, event.owner_id
         tally.add(step, owner, at, "new_opportunities", 1)
         tally.add(step, owner, at, "pipeline_created", event.amount, 0, event.currency)
@@ -123,42 +146,32 @@ class Control(View):
             event.new,
             event.originator_id,
         )
+        facts.deal_changed(step, event.originator_id, owner_id=facts.uuid(event.new))
 
     @handles(event_class(Opportunity, "StageChanged"))
     def deal_moved(self, step: Step, event: Any) -> None:
-        """An advance if the new probability is higher (decided in SQL)."""
-        tally.add_selected(
-            step,
-            [
-                (
-                    "SELECT 'stage_advances', '', %s, owner_id, 1, 0 FROM {deals}"
-                    " WHERE opportunity_id = %s AND probability < %s"
-                    " AND owner_id IS NOT NULL",
-                    [
-                        tally.month(event.timestamp),
-                        event.originator_id,
-                        event.probability,
-                    ],
-                )
-            ],
-        )
-        step.execute(
-            "INSERT INTO {advances} SELECT %s, opportunity_id, owner_id, %s"
-            " FROM {deals} WHERE opportunity_id = %s AND probability < %s"
-            " ON CONFLICT (position) DO NOTHING",
-            step.position,
-            utc(event.timestamp),
-            event.originator_id,
-            event.probability,
-        )
-        self._probability(step, event.originator_id, event.probability)
+        """An advance if the new probability is higher."""
+        deal = facts.deal(step, event.originator_id)
+        if deal is not None and deal.probability < event.probability:
+            owner = deal.owner_id
+            tally.add(step, owner, event.timestamp, "stage_advances", 1, 0)
+            step.execute(
+                "INSERT INTO {advances} VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (position) DO NOTHING",
+                step.position,
+                event.originator_id,
+                owner,
+                utc(event.timestamp),
+            )
+        self._probability(step, event, event.probability)
 
-    def _probability(self, step: Step, deal: Any, probability: int) -> None:
+    def _probability(self, step: Step, event: Any, probability: int) -> None:
         step.execute(
             "UPDATE {deals} SET probability = %s WHERE opportunity_id = %s",
             probability,
-            deal,
+            event.originator_id,
         )
+        facts.deal_changed(step, event.originator_id, probability=probability)
 
     @handles(event_class(Opportunity, "Won"), event_class(Opportunity, "Lost"))
     def deal_closed(self, step: Step, event: Any) -> None:
@@ -176,18 +189,39 @@ class Control(View):
             100 if won else 0,
             event.originator_id,
         )
-        tally.deal_closed(step, event.originator_id, 1)
+        deal = facts.deal(step, event.originator_id)
+        if deal is not None:
+            deal = facts.deal_changed(
+                step,
+                event.originator_id,
+                status="won" if won else "lost",
+                closed_by=deal.owner_id,
+                closed_month=tally.month(at),
+                won_amount=event.amount if won else None,
+                cycle_seconds=int(at.timestamp()) - deal.opened_epoch if won else None,
+                probability=100 if won else 0,
+            )
+        tally.deal_closed(step, deal, 1)
 
     @handles(event_class(Opportunity, "Reopened"))
     def deal_reopened(self, step: Step, event: Any) -> None:
-        tally.deal_closed(step, event.originator_id, -1)
+        tally.deal_closed(step, facts.deal(step, event.originator_id), -1)
         step.execute(
             "UPDATE {deals} SET status = 'open', closed_by = NULL, closed_at = NULL,"
             " closed_month = NULL,"
             " won_amount = NULL, cycle_seconds = NULL WHERE opportunity_id = %s",
             event.originator_id,
         )
-        self._probability(step, event.originator_id, event.probability)
+        facts.deal_changed(
+            step,
+            event.originator_id,
+            status="open",
+            closed_by=None,
+            closed_month=None,
+            won_amount=None,
+            cycle_seconds=None,
+        )
+        self._probability(step, event, event.probability)
 
     @handles(event_class(Rep, "Registered"))
     def rep_registered(self, step: Step, event: Any) -> None:

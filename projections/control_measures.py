@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from projections.view import Cursor, Tables
 
@@ -119,20 +119,7 @@ def _number(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
 
-class Tally(NamedTuple):
-    """A numerator and a denominator (a tuple: reports build thousands)."""
-
-    numerator: Decimal = Decimal(0)
-    denominator: Decimal = Decimal(0)
-
-    def value(self, metric: str) -> Decimal | None:
-        """The metric's value; None for a rate or average of nothing."""
-        measure = MEASURES[metric]
-        if measure.denominator is None:
-            return self.numerator
-        if not self.denominator:
-            return None
-        return self.numerator * measure.scale / self.denominator
+Tally = tuple[Decimal, Decimal]  # a numerator and a denominator
 
 
 Key = tuple[str, str | None, str | None]  # metric, activity kind, currency
@@ -194,7 +181,7 @@ def tallied_all(
     )
     for metric, kind, who, index, num, den in cursor.fetchall():
         key = detail[(metric, kind)]
-        found[key][(str(who), int(index))] = Tally(_number(num), _number(den))
+        found[key][(str(who), int(index))] = (_number(num), _number(den))
     return found
 
 
@@ -220,7 +207,7 @@ def _tallies(
     rows: list[tuple[Any, ...]], offset: int = 0
 ) -> dict[tuple[str, int], Tally]:
     return {
-        (str(who), int(index) + offset): Tally(_number(num), _number(den))
+        (str(who), int(index) + offset): (_number(num), _number(den))
         for who, index, num, den in rows
     }
 

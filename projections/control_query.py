@@ -19,13 +19,13 @@ What must hold:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from domain.periods import Period
-from domain.standard import lower_is_better
+from projections.control_lines import Cell, Line, Thresholds, alone_lines
 from projections.control_measures import MEASURES, Key, Tally, measure
 from projections.forecast_query import money
 from projections.view import Cursor, Tables
@@ -38,27 +38,8 @@ STANDARDS = (  # every revision of every standard of a period kind
     " ON t.standard_id = s.standard_id WHERE s.period_kind = %s"
     " ORDER BY s.standard_id, t.effective_from"
 )
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    above: Decimal = Decimal(10)
-    below: Decimal = Decimal(10)
-    far_below: Decimal = Decimal(30)
-
-    def status(self, metric: str, standard: Decimal, actual: Decimal | None) -> str:
-        if actual is None:
-            return "no_data"
-        sign = -1 if lower_is_better(metric) else 1
-        if standard == 0:
-            pct = Decimal(sign * 100) if actual else Decimal(0)
-        else:
-            pct = sign * (actual - standard) * 100 / standard
-        if pct >= self.above:
-            return "above"
-        if pct >= -self.below:
-            return "on_track"
-        return "below" if pct >= -self.far_below else "far_below"
+__all__ = ["Cell", "Line", "Thresholds", "control_report"]
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass
@@ -82,34 +63,6 @@ class Rep:
         if scope == "territory":
             return (self.territory, self.territory) if self.territory else None
         return "everyone", "everyone"
-
-
-@dataclass(slots=True)
-class Cell:
-    """One member and metric in one period."""
-
-    standard: Decimal
-    actual: Decimal | None
-
-
-@dataclass(slots=True)
-class Line:
-    member: str
-    member_name: str
-    key: Key
-    standard: Decimal
-    actual: Decimal | None
-    status: str
-    trend: list[tuple[str, Cell | None]] = field(default_factory=list)
-
-    @property
-    def variance(self) -> Decimal | None:
-        return None if self.actual is None else self.actual - self.standard
-
-    @property
-    def variance_pct(self) -> Decimal | None:
-        v = self.variance
-        return None if v is None or not self.standard else v * 100 / self.standard
 
 
 def window(period: Period) -> tuple[datetime, datetime]:
@@ -216,12 +169,8 @@ def cells(
     """Per (member, key): the member's standard and actual in window
     ``index``. ``members``: each rep's member (reps in none are left out)."""
     found: dict[tuple[str, Key], Cell] = {}
-    alone = len(set(members.values())) == len(members)  # a rep a member
     for key, by_rep in wanted.items():
         counted = tallies.get(key, {})
-        if alone:
-            _alone(key, by_rep, members, counted, index, found)
-            continue
         pooled: dict[str, list[Any]] = {}
         for rep_id, target in by_rep.items():
             member = members.get(rep_id)
@@ -238,29 +187,6 @@ def cells(
             acc[3] += 1
         _pooled(key, pooled, found)
     return found
-
-
-def _alone(
-    key: Key,
-    by_rep: dict[str, Decimal],
-    members: dict[str, str],
-    counted: dict[tuple[str, int], Tally],
-    index: int,
-    found: dict[tuple[str, Key], Cell],
-) -> None:
-    """``cells`` where each member has one rep: ``_pooled`` of one, with the
-    same sums (from zero) and no pooling."""
-    measure = MEASURES[key[0]]
-    rate, scale = measure.denominator is not None, measure.scale
-    for rep_id, target in by_rep.items():
-        member = members.get(rep_id)
-        if member is None:
-            continue
-        tally = counted.get((rep_id, index))
-        num, den = (ZERO, ZERO) if tally is None else tally
-        num, den = ZERO + num, ZERO + den
-        actual = (num * scale / den if den else None) if rate else num
-        found[(member, key)] = Cell(ZERO + target, actual)
 
 
 def _pooled(
@@ -286,7 +212,7 @@ def control_report(
     scope: str,
     until: datetime,
     trend: int = 3,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[Line]:
     """A ``Line`` per member and metric key with a standard in ``period``, its
     ``trend`` the ``trend`` periods before (oldest first). ``until``: the
@@ -298,9 +224,12 @@ def control_report(
     windows = [window(p) for p in periods]
     tallies = measure(cursor, tables, keys, windows, until)
     members = {r.rep_id: m[0] for r in reps if (m := r.member(scope))}
-    grid = [cells(members, w, tallies, i) for i, w in enumerate(wanted)]
     names = {m[0]: m[1] for rep in reps if (m := rep.member(scope))}
-    before = list(zip([p.label for p in periods[:-1]], grid[:-1], strict=True))
+    labels = [p.label for p in periods[:-1]]
+    if len(set(members.values())) == len(members):  # a rep a member
+        return alone_lines(members, names, wanted, tallies, labels, thresholds)
+    grid = [cells(members, w, tallies, i) for i, w in enumerate(wanted)]
+    before = list(zip(labels, grid[:-1], strict=True))
     status = thresholds.status
     return [
         Line(

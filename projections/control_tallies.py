@@ -6,9 +6,12 @@ What must hold:
 - A tally row is (metric, detail, month, rep): ``detail`` is '' or the
   activity kind (activity metrics are tallied twice: all kinds and the
   kind), or the currency (amount metrics).
-- Every statement is a write (``INSERT ... ON CONFLICT`` adding to the
-  row); what it needs of earlier events it selects from the view's facts
-  in SQL, so a handler never waits for a read.
+- What a handler adds it computes from the facts as the view holds them
+  (``control_facts``, cached for the batch), never from a read of its own.
+- Additions wait in the batch (``Tallies``) and are written together, one
+  row per tally touched, when the batch's last event has been applied (or
+  at once if the batch's events were not announced): the rows end as if
+  each addition had been written alone, as nothing in the view reads them.
 - Reopening a deal takes back what its closing added.
 - Months are periods' building blocks: every period (month, fiscal quarter
   or year) is whole months.
@@ -16,9 +19,11 @@ What must hold:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from projections.control_facts import Act, Deal, day, uuid
 from projections.view import Step
 
 ADD = (
@@ -26,6 +31,8 @@ ADD = (
     " numerator = t.numerator + excluded.numerator,"
     " denominator = t.denominator + excluded.denominator"
 )
+PENDING = "control.tallies"
+LAST = "control.last"
 
 
 def month(moment: datetime | date) -> date:
@@ -33,6 +40,12 @@ def month(moment: datetime | date) -> date:
     if isinstance(moment, datetime):
         moment = moment.astimezone(UTC).date()
     return moment.replace(day=1)
+
+
+def announce(step: Step, events: Sequence[Any]) -> None:
+    """The batch's events: tallies wait until the last is applied."""
+    if events:
+        step.batch.cache[LAST] = events[-1]
 
 
 def add(
@@ -47,98 +60,76 @@ def add(
     """Adds to one tally (a rep of None: nothing)."""
     if rep is None:
         return
+    key = (metric, detail, month(day(moment)), uuid(rep))
+    pending = step.batch.cache.setdefault(PENDING, {})
+    if key in pending:
+        old_numerator, old_denominator = pending[key]
+        pending[key] = (old_numerator + numerator, old_denominator + denominator)
+    else:
+        pending[key] = (numerator, denominator)
+
+
+def written(step: Step, event: Any) -> None:
+    """After ``event``: the pending tallies written, if it ends the batch."""
+    cache = step.batch.cache
+    if cache.get(LAST, event) is not event or not cache.get(PENDING):
+        return
+    rows = [(*key, *values) for key, values in cache.pop(PENDING).items()]
     step.execute(
-        "INSERT INTO {tallies} AS t VALUES (%s, %s, %s, %s, %s, %s)" + ADD,
-        metric,
-        detail,
-        month(moment),
-        rep,
-        numerator,
-        denominator,
+        "INSERT INTO {tallies} AS t VALUES "
+        + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+        + ADD,
+        *[value for row in rows for value in row],
     )
 
 
-def add_selected(step: Step, selects: list[tuple[str, list[Any]]]) -> None:
-    """Adds the rows the ``selects`` give (each: SQL and its parameters), in
-    one statement: metric, detail, month, rep, numerator, denominator. No two
-    may add to the same tally, and none may give a rep of NULL. (The outer
-    ``WHERE`` lets SQLite tell the ``ON CONFLICT`` from a join.)"""
-    union = " UNION ALL ".join(sql for sql, _ in selects)
-    params = [p for _, values in selects for p in values]
-    step.execute(
-        f"INSERT INTO {{tallies}} AS t SELECT * FROM ({union}) x WHERE 1 = 1" + ADD,
-        *params,
-    )
-
-
-def completed_from_row(step: Step, event: Any) -> None:
+def completed(step: Step, act: Act | None, event: Any) -> None:
     """A completed activity counts, and its minutes, in all kinds and in its
-    own (owner and kind from the facts); a planned one is on time if
-    completed before its due moment."""
-    selects = []
-    for detail in ("''", "kind"):
-        for metric, numerator, denominator in (
-            ("activities_completed", "1", "0"),
-            ("avg_minutes_per_activity", "%s", "1"),
-        ):
-            params = [event.duration_minutes] if numerator == "%s" else []
-            selects.append(
-                (
-                    f"SELECT '{metric}', {detail}, %s, owner_id, {numerator},"
-                    f" {denominator} FROM {{activities}} WHERE activity_id = %s"
-                    " AND owner_id IS NOT NULL",
-                    [month(event.completed_at), *params, event.originator_id],
-                )
-            )
-    add_selected(step, selects)
-    on_time(step, event, 1, 0, "due_before > %s", event.completed_at)
+    own; a planned one is on time if completed before its due moment."""
+    if act is None or act.owner_id is None:
+        return
+    at, minutes = event.completed_at, event.duration_minutes
+    for detail in ("", act.kind):
+        add(step, act.owner_id, at, "activities_completed", 1, 0, detail)
+        add(step, act.owner_id, at, "avg_minutes_per_activity", minutes, 1, detail)
+    if act.due_before is not None and act.due_before > at:
+        on_time(step, act, 1, 0)
 
 
-def on_time(
-    step: Step, event: Any, numerator: int, denominator: int, when: str, *params: Any
-) -> None:
+def on_time(step: Step, act: Act | None, numerator: int, denominator: int) -> None:
     """Adds to the on-time shares (follow-ups also to theirs) of a planned
-    activity, on its due month, if ``when`` holds of its facts."""
-    add_selected(
-        step,
-        [
-            (
-                f"SELECT '{metric}', '', due_month, owner_id, {numerator},"
-                f" {denominator} FROM {{activities}} WHERE activity_id = %s"
-                f" AND planned = TRUE AND owner_id IS NOT NULL AND {when}{only}",
-                [event.originator_id, *params],
-            )
-            for metric, only in (
-                ("planned_on_time_share", ""),
-                ("follow_ups_on_time_share", " AND follow_up = TRUE"),
-            )
-        ],
-    )
+    activity, on its due month."""
+    if act is None or not act.planned or act.owner_id is None:
+        return
+    if act.due_month is None:
+        return
+    metrics = ["planned_on_time_share"]
+    if act.follow_up:
+        metrics.append("follow_ups_on_time_share")
+    for metric in metrics:
+        add(step, act.owner_id, act.due_month, metric, numerator, denominator)
 
 
-# what a won or lost deal added, per metric: numerator, denominator, detail
-CLOSED = {
-    "deals_won": ("1", "0", "''", "status = 'won'"),
-    "won_amount": ("won_amount", "0", "currency", "status = 'won'"),
-    "win_rate": ("CASE WHEN status = 'won' THEN 1 ELSE 0 END", "1", "''", "1 = 1"),
-    "avg_sales_cycle_days": ("cycle_seconds", "1", "''", "status = 'won'"),
-}
-
-
-def deal_closed(step: Step, deal: Any, sign: int) -> None:
+def deal_closed(step: Step, deal: Deal | None, sign: int) -> None:
     """Adds (``sign`` 1) or takes back (-1) what the deal's closing counts,
     from its facts as they are."""
-    add_selected(
-        step,
-        [
-            (
-                f"SELECT '{metric}', {detail}, closed_month, closed_by,"
-                f" {sign} * {numerator}, {sign} * {denominator} FROM {{deals}}"
-                f" WHERE opportunity_id = %s AND closed_by IS NOT NULL"
-                f" AND status IN ('won', 'lost')"
-                f" AND {which}",
-                [deal],
-            )
-            for metric, (numerator, denominator, detail, which) in CLOSED.items()
-        ],
-    )
+    if deal is None or deal.closed_by is None or deal.closed_month is None:
+        return
+    if deal.status not in ("won", "lost"):
+        return
+    won = deal.status == "won"
+    rep, at = deal.closed_by, deal.closed_month
+    add(step, rep, at, "win_rate", sign * (1 if won else 0), sign)
+    if won:
+        add(step, rep, at, "deals_won", sign, 0)
+        add(
+            step, rep, at, "won_amount", sign * (deal.won_amount or 0), 0, deal.currency
+        )
+        add(
+            step,
+            rep,
+            at,
+            "avg_sales_cycle_days",
+            sign * (deal.cycle_seconds or 0),
+            sign,
+        )

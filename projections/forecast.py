@@ -19,11 +19,14 @@ What must hold:
   stage; a later pipeline change does not rewrite them.
 - Orders are kept as intervals too (``forecast_orders``): a won deal's
   closed figure is its order's total while the order stands.
+- A batch keeps each deal's current state (and each attribute's current
+  interval) in its cache as the table holds it, loaded for the page by
+  ``prefetch``; a handler computes the next state from it and only writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -101,20 +104,35 @@ CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
 DEAL_EVENTS = tuple(event_class(Opportunity, name) for name in CHANGES)
 
 
-def _next(column: str, changes: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The next state's ``column``, selected from the state the event ends:
-    the SQL expression, and its parameters."""
-    if column in changes:
-        return "%s", [changes[column]]
-    if column == "seq":
-        return "seq + 1", []
-    if column == "valid_from":
-        return "valid_to", []  # the moment the previous state ended
-    if column == "forecast_date":
-        closed, closed_values = _next("closed_on", changes)
-        expected, expected_values = _next("expected_close_date", changes)
-        return f"COALESCE({closed}, {expected})", closed_values + expected_values
-    return column, []
+CURRENT = "forecast.deal"  # the cache key of a deal's current state
+CURRENT_COLUMNS = ", ".join(["seq", *STATE, "valid_from"])
+CURRENT_ONE = (
+    f"SELECT {CURRENT_COLUMNS} FROM {{deal_intervals}}"
+    " WHERE opportunity_id = %s AND valid_to IS NULL"
+)
+CURRENT_MANY = (
+    f"SELECT opportunity_id, {CURRENT_COLUMNS} FROM {{deal_intervals}}"
+    " WHERE valid_to IS NULL AND opportunity_id IN (%s)"
+)
+ATTRIBUTE_MANY = (
+    "SELECT subject_id, seq, valid_from FROM {attributes}"
+    " WHERE attribute = '%(attribute)s' AND valid_to IS NULL AND subject_id IN (%%s)"
+)
+ATTRIBUTE_ONE = (
+    "SELECT seq, valid_from FROM {attributes}"
+    " WHERE subject_id = %s AND attribute = %s AND valid_to IS NULL"
+)
+ATTRIBUTE_EVENTS = {
+    event_class(Rep, "TeamChanged"): "team",
+    event_class(Account, "Opened"): "territory",
+    event_class(Account, "TerritoryChanged"): "territory",
+}
+
+
+def _ended(valid_from: Any, at: datetime) -> Any:
+    """When a state that started at ``valid_from`` ends, at ``at`` (not
+    before its start)."""
+    return valid_from if moment(valid_from) > at else at
 
 
 def moment(value: Any) -> datetime:
@@ -151,50 +169,72 @@ class Forecast(View):
         "order_of_deal": forecast_orders.INDEX,
     }
 
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """The current state of the batch's deals and attributes."""
+        deals = {e.originator_id for e in events if isinstance(e, DEAL_EVENTS)}
+        if deals:
+            step.preload(CURRENT, CURRENT_MANY, deals)
+        for attribute in ("team", "territory"):
+            subjects = {
+                e.originator_id
+                for e in events
+                if ATTRIBUTE_EVENTS.get(type(e)) == attribute
+            }
+            if subjects:
+                statement = ATTRIBUTE_MANY % {"attribute": attribute}
+                step.preload(f"forecast.{attribute}", statement, subjects)
+
     @handles(*DEAL_EVENTS)
     def deal_changed(self, step: Step, event: Any) -> None:
-        """Writes only: the current state is closed and the next one copied
-        from it with the event's changes, in SQL (no read, no round trip)."""
+        """Writes only: the current state (cached for the batch) is closed
+        and the next one written with the event's changes."""
         changes = CHANGES[type(event).__name__](event)
+        deal = event.originator_id
+        current = step.lookup((CURRENT, deal), CURRENT_ONE, deal)
         if type(event).__name__ == "Opened":
-            self.deal_opened(step, event, changes)
+            self.deal_opened(step, event, changes, current)
             return
-        at, deal = utc(event.timestamp), event.originator_id
-        step.execute(
+        if current is None:
+            return  # no state to follow (as the SQL it replaces: no row)
+        at = utc(event.timestamp)
+        seq, *values, valid_from = current
+        step.execute(  # by its key: a plan that cannot scan (stale statistics)
             "UPDATE {deal_intervals} SET to_position = %s, valid_to ="
             " CASE WHEN valid_from > %s THEN valid_from ELSE %s END"
-            " WHERE opportunity_id = %s AND valid_to IS NULL",
+            " WHERE opportunity_id = %s AND seq = %s AND valid_to IS NULL",
             step.position,
             at,
             at,
             deal,
+            seq,
         )
-        picked, params = [], []
-        for column in COLUMNS:
-            expression, values = _next(column, changes)
-            picked.append(expression)
-            params += values
-        step.execute(
-            f"INSERT INTO {{deal_intervals}} ({', '.join(COLUMNS)}, from_position)"
-            f" SELECT {', '.join(picked)}, %s FROM {{deal_intervals}}"
-            " WHERE opportunity_id = %s AND to_position = %s",
-            *params,
-            step.position,
-            deal,
-            step.position,
-        )
+        state = dict(zip(STATE, values, strict=True)) | changes
+        row = (seq + 1, *[state[c] for c in STATE], _ended(valid_from, at))
+        self.write_state(step, deal, row)
 
-    def deal_opened(self, step: Step, event: Any, state: dict[str, Any]) -> None:
-        state = state | {"opportunity_id": event.originator_id, "seq": 0}
-        state |= {"forecast_date": state["expected_close_date"]}
-        state["valid_from"] = utc(event.timestamp)
+    def write_state(self, step: Step, deal: Any, row: tuple[Any, ...]) -> None:
+        """Inserts the deal's state ``row`` (seq, state, valid_from) as its
+        current one, and caches it."""
+        state = dict(zip(STATE, row[1:-1], strict=True))
+        forecast_date = state["closed_on"] or state["expected_close_date"]
         step.execute(
             f"INSERT INTO {{deal_intervals}} ({', '.join(COLUMNS)}, from_position)"
-            f" VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})"
-            " ON CONFLICT (opportunity_id, seq) DO NOTHING",
-            *[state[c] for c in COLUMNS],
+            f" VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})",
+            deal,
+            *row[:-1],
+            forecast_date,
+            row[-1],
             step.position,
         )
+        step.remember((CURRENT, deal), row)
+
+    def deal_opened(
+        self, step: Step, event: Any, state: dict[str, Any], current: Any
+    ) -> None:
+        if current is not None:  # replayed: the row is kept as it is
+            return
+        row = (0, *[state[c] for c in STATE], utc(event.timestamp))
+        self.write_state(step, event.originator_id, row)
 
     @handles(event_class(Order, "Placed"))
     def order_placed(self, step: Step, event: Any) -> None:
@@ -218,9 +258,30 @@ class Forecast(View):
         self.attribute(step, event, "territory", event.new)
 
     def attribute(self, step: Step, event: Any, attribute: str, value: Any) -> None:
-        """A new interval of ``attribute`` of the event's record (writes only:
-        the current one is closed, the next numbered after it, in SQL)."""
+        """A new interval of ``attribute`` of the event's record: the current
+        one (cached for the batch) is closed, the next numbered after it."""
         subject, at = event.originator_id, utc(event.timestamp)
+        key = (f"forecast.{attribute}", subject)
+        current = step.lookup(key, ATTRIBUTE_ONE, subject, attribute)
+        seq, valid_from = 0, at
+        if current is not None:
+            self.close_attribute(step, subject, attribute, at)
+            seq, valid_from = current[0] + 1, _ended(current[1], at)
+        step.execute(
+            "INSERT INTO {attributes} (subject_id, attribute, seq, value,"
+            " valid_from, from_position) VALUES (%s, %s, %s, %s, %s, %s)",
+            subject,
+            attribute,
+            seq,
+            None if value is None else str(value),
+            valid_from,
+            step.position,
+        )
+        step.remember(key, (seq, valid_from))
+
+    def close_attribute(
+        self, step: Step, subject: Any, attribute: str, at: datetime
+    ) -> None:
         step.execute(
             "UPDATE {attributes} SET to_position = %s, valid_to ="
             " CASE WHEN valid_from > %s THEN valid_from ELSE %s END"
@@ -228,20 +289,6 @@ class Forecast(View):
             step.position,
             at,
             at,
-            subject,
-            attribute,
-        )
-        step.execute(
-            "INSERT INTO {attributes} (subject_id, attribute, seq, value,"
-            " valid_from, from_position) SELECT %s, %s, COALESCE(MAX(seq) + 1, 0),"
-            " %s, COALESCE(MAX(CASE WHEN to_position = %s THEN valid_to END), %s), %s"
-            " FROM {attributes} WHERE subject_id = %s AND attribute = %s",
-            subject,
-            attribute,
-            None if value is None else str(value),
-            step.position,
-            at,
-            step.position,
             subject,
             attribute,
         )

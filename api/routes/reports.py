@@ -86,9 +86,13 @@ def build(container: Container, query: ControlQuery) -> dict[str, Any]:
     for view in (VIEW, CorrectiveActions.name):
         wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
-    position = store.position(VIEW)
     labels = [period.previous(n).label for n in range(query.trend, 0, -1)]
-    with store.transaction() as cursor:
+    with store.transaction() as cursor:  # the position first: the rows are newer
+        cursor.execute(
+            f"SELECT position FROM {store.positions} WHERE name = %s", [VIEW]
+        )
+        row = cursor.fetchone()
+        position = int(row[0]) if row else 0
         lines = control_report(
             cursor,
             store.names(Control),

@@ -161,7 +161,7 @@ def test_tallies_equal_a_scan_of_the_facts(
 def _plain(found: dict[tuple[str, int], Any]) -> dict[tuple[str, int], Any]:
     """Zero tallies (taken back) are the same as none."""
     return {
-        k: (Decimal(str(v.numerator)), Decimal(str(v.denominator)))
+        k: (Decimal(str(v[0])), Decimal(str(v[1])))
         for k, v in found.items()
-        if v.numerator or v.denominator
+        if v[0] or v[1]
     }
