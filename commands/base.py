@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from pydantic import BaseModel, ConfigDict
 
 from commands.application import SalesApplication, project
+from commands.write_cache import Loan, Reread, borrow, current_loan
 from domain.base import Actor, DomainError, RuleBroken, acting_as
 
 
@@ -178,6 +179,9 @@ def load_for_write(
     the record's owner (``require_write``); ``what`` (``"a lead"``) names the
     record in the refusal. For aggregates without an owner, ``load``."""
     # ``cls`` is an aggregate with an owner; typing has no "and" to say so.
+    if loaded is None or aggregate_id not in loaded:
+        lent = borrow(aggregate_id)  # the command changes it: a cached copy does
+        loaded = loaded if lent is None else {**(loaded or {}), aggregate_id: lent}
     found = load(app, cast("type[Aggregate]", cls), aggregate_id, ctx, loaded)
     aggregate = cast(W, found)
     require_write(ctx.caller, aggregate.owner_id, what)
@@ -262,8 +266,12 @@ def save(
     created: bool = False,
     status: int = 200,
 ) -> Outcome:
-    """Record the events of all given aggregates in one transaction."""
+    """Record the events of all given aggregates in one transaction; the
+    process keeps them for the next command that changes them."""
     aggregates = (primary, *others)
+    loan = current_loan.get()
+    if loan is not None:
+        loan.check(aggregates)
     claim = ctx.idempotency
     kwargs: dict[str, Any] = {}
     if claim is not None:
@@ -277,9 +285,14 @@ def save(
     try:
         recordings = app.save(*aggregates, **kwargs)
     except IntegrityError as e:
+        if loan is not None:  # nothing was written: what it borrowed may be stale
+            loan.forget()
+            loan.borrowed.clear()
         raise Conflict(
             "another change to this record was recorded first; reload and retry"
         ) from e
+    if app.write_cache is not None:
+        app.write_cache.put(aggregates)
     position = recordings[-1].notification.id if recordings else None
     if position is None:
         position = app.recorder.max_notification_id() or 0
@@ -298,9 +311,23 @@ def execute(
     ctx: Context,
 ) -> Outcome:
     """Run one command: every event it creates names the caller and its
-    correlation and causation ids. The one way in for HTTP, CLI and Kafka."""
+    correlation and causation ids. The one way in for HTTP, CLI and Kafka.
+
+    The command may change records as this process saved them last
+    (``commands.write_cache``); if it borrowed any and is refused, or would
+    not write one it borrowed, it is decided again from the store."""
     actor = Actor(ctx.caller.name, ctx.correlation_id, ctx.causation_id)
     with acting_as(actor):
+        loan = Loan(app.write_cache)
+        token = current_loan.set(loan)
+        try:
+            return handler(app, command, ctx)
+        except (DomainError, Reread):
+            if not loan.used:
+                raise
+            loan.forget()
+        finally:
+            current_loan.reset(token)
         return handler(app, command, ctx)
 
 
