@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,13 @@ def command_layer(app: SalesApplication, count: int, threads: int) -> float:
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(drive, workers))
     return per_worker * threads / (time.perf_counter() - started)
+
+
+def with_cpu(run: Callable[[], float], count: int) -> tuple[float, float]:
+    """``run``'s rate, and this process's CPU milliseconds per operation."""
+    before = time.process_time()
+    rate = run()
+    return rate, round((time.process_time() - before) * 1000 / count, 3)
 
 
 def start_server(
@@ -194,6 +202,13 @@ def table(figures: dict[str, Any]) -> str:
                 f" {trivial / command:.2f} of (3{mark}) on a server CPU alone"
             )
     rows.append("ratios: (2) against (1); (4) against (3), (4') against (3')")
+    if "client_cpu_ms" in figures:
+        cpu_of = figures["client_cpu_ms"]
+        cpu.insert(
+            0,
+            f"client CPU: (1) {cpu_of['bare_save']:.2f} ms per save,"
+            f" (2) 1 thread {cpu_of['command_1']:.2f} ms per command",
+        )
     rows.append("(3') and (4'): sfa serve --no-views (the write API alone)")
     return "\n".join(rows + cpu)
 
@@ -219,11 +234,14 @@ def main(argv: list[str] | None = None) -> int:
             }
             app = SalesApplication(env=env)
             ensure_default_pipeline(app)
+            bare, bare_cpu = with_cpu(lambda: bare_recorder(url, commands), commands)
+            one, one_cpu = with_cpu(lambda: command_layer(app, commands, 1), commands)
             figures: dict[str, Any] = {
-                "bare_saves_per_s": bare_recorder(url, commands),
-                "cmd_1": command_layer(app, commands, 1),
+                "bare_saves_per_s": bare,
+                "cmd_1": one,
                 "cmd_16": command_layer(app, commands, CLIENTS),
                 "http": http_figures(app, url, requests),
+                "client_cpu_ms": {"bare_save": bare_cpu, "command_1": one_cpu},
             }
             app.close()
         finally:
