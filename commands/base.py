@@ -287,10 +287,11 @@ def save(
     except IntegrityError as e:
         if loan is not None:  # nothing was written: what it borrowed may be stale
             loan.forget()
-            loan.borrowed.clear()
         raise Conflict(
             "another change to this record was recorded first; reload and retry"
         ) from e
+    if loan is not None:
+        loan.wrote = True
     if app.write_cache is not None:
         app.write_cache.put(aggregates)
     position = recordings[-1].notification.id if recordings else None
@@ -323,7 +324,7 @@ def execute(
         try:
             return handler(app, command, ctx)
         except (DomainError, Reread):
-            if not loan.used:
+            if not loan.used or loan.wrote:  # a retry must not write twice
                 raise
             loan.forget()
         finally:

@@ -88,6 +88,7 @@ class Loan:
         self.cache = cache
         self.borrowed: set[UUID] = set()  # what the save must write
         self.used = False  # whether anything was lent at all
+        self.wrote = False  # whether a save of this run recorded anything
         self.closed = False  # after the first save, nothing more is lent
 
     def borrow(self, record_id: UUID) -> Any | None:

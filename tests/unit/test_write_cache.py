@@ -13,7 +13,10 @@ import pytest
 
 from commands import activities as act
 from commands.accounts import OpenAccount, open_account
+from commands.base import Context, load_for_write, save
 from commands.write_cache import Loan, Reread, WriteCache, lend
+from domain.account import Account
+from domain.base import RuleBroken
 from domain.outreach import ledger_id
 from tests.unit.helpers import memory_app, registered_rep, run
 
@@ -87,3 +90,22 @@ def test_a_save_that_would_not_write_a_borrowed_record_rereads() -> None:
     with pytest.raises(Reread):
         loan.check([record])  # nothing pending: the copy is not proven current
     assert loan.borrow(record.id) is None  # nothing is lent after a save
+
+
+def test_a_command_refused_after_its_save_is_not_run_again() -> None:
+    """Decided again from the store only while nothing was written."""
+    app = memory_app()
+    account = run(app, open_account, OpenAccount(name="Acme"))
+    runs: list[int] = []
+
+    def rename_then_refuse(app: Any, command: str, ctx: Context) -> Any:
+        runs.append(1)
+        found = load_for_write(app, Account, account.aggregate.id, ctx, "it")
+        found.rename(command)
+        save(app, ctx, found)
+        raise RuleBroken("refused after the save", rule="late")
+
+    with pytest.raises(RuleBroken):
+        run(app, rename_then_refuse, "Acme 2")
+    assert runs == [1]
+    assert app.repository.get(account.aggregate.id).version == 2
