@@ -329,7 +329,11 @@ def execute(
             loan.forget()
         finally:
             current_loan.reset(token)
-        return handler(app, command, ctx)
+        token = current_loan.set(None)  # nothing lent: all from the store
+        try:
+            return handler(app, command, ctx)
+        finally:
+            current_loan.reset(token)
 
 
 def may_write(caller: Caller, owner_id: UUID | None) -> bool:
