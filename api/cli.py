@@ -67,7 +67,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"sfa: development admin token: {settings.dev_token}")
         print("sfa: (set SFA_API_TOKENS to choose tokens; this one changes each start)")
     sys.stdout.flush()
-    if settings.projections_source == "kafka":
+    if args.no_views:
+        print("sfa: views not followed here (run: sfa projections run)")
+    elif settings.projections_source == "kafka":
         kafka_cli.start_view_workers(container)
     else:
         container.projections.start()
@@ -170,6 +172,13 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("serve", help="run the HTTP API and the engine")
     run.add_argument("--host", help="listen address (default: SFA_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: SFA_PORT or 8000)")
+    run.add_argument(
+        "--no-views",
+        action="store_true",
+        help="do not follow the log with the views here: run `sfa projections"
+        " run` (or Kafka view workers) beside it; each write then costs this"
+        " process only its command",
+    )
     run.set_defaults(func=serve)
     views = commands.add_parser(
         "projections", help="the read models: status, run, rebuild"

@@ -6,7 +6,10 @@ In one run, on one database, beside their baselines:
   (2) the command layer (no HTTP), the issue's mix, single thread, and with
       16 threads (commands arriving together share a commit);
   (3) a trivial route (GET /livez) with 16 concurrent HTTP clients: the ceiling;
-  (4) the same mix over HTTP with 16 concurrent clients, p50/p99 latency.
+  (4) the same mix over HTTP with 16 concurrent clients, p50/p99 latency;
+  (3') and (4') again on a server started with ``--no-views``: the write API
+      alone, without the views that ``sfa serve`` follows the log with (each
+      write wakes every view in the server's process).
 For (3) and (4) the server's CPU time per request is reported too (Linux):
 on a machine shared with other work it bounds the ratio more steadily than
 the request rates do.
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,7 +96,16 @@ def command_layer(app: SalesApplication, count: int, threads: int) -> float:
     return per_worker * threads / (time.perf_counter() - started)
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def with_cpu(run: Callable[[], float], count: int) -> tuple[float, float]:
+    """``run``'s rate, and this process's CPU milliseconds per operation."""
+    before = time.process_time()
+    rate = run()
+    return rate, round((time.process_time() - before) * 1000 / count, 3)
+
+
+def start_server(
+    url: str, port: int, log: Path, *flags: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SFA_DATABASE_URL": url,
@@ -102,7 +115,10 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     }
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "api.cli", "serve", *flags],
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -116,25 +132,30 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 def http_figures(app: SalesApplication, url: str, requests: int) -> dict[str, Any]:
+    """(3) and (4) on ``sfa serve``; (3') and (4') on ``sfa serve --no-views``."""
     fixture = Fixture(app)
     workers = [HttpWorker(Worker(fixture, 1000 + n)) for n in range(CLIENTS)]
     port = 18000 + os.getpid() % 1000
     headers = {"Authorization": f"Bearer {TOKEN}"}
+    figures: dict[str, Any] = {}
+    per_client = requests // CLIENTS
+    steps = [w.step for w in workers]
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(url, port, Path(tmp) / "server.log")
-        try:
-            per_client = requests // CLIENTS
-            print("(3) trivial route ...", file=sys.stderr)
-            ceiling = serve_load(
-                server.pid, port, headers, [livez] * CLIENTS, per_client
-            )
-            print("(4) command mix over HTTP ...", file=sys.stderr)
-            steps = [w.step for w in workers]
-            mix = serve_load(server.pid, port, headers, steps, per_client)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    return {"ceiling": ceiling, "mix": mix}
+        for mark, flags in (("", ()), ("'", ("--no-views",))):
+            server = start_server(url, port, Path(tmp) / "server.log", *flags)
+            try:
+                print(f"(3{mark}) trivial route ...", file=sys.stderr)
+                figures[f"ceiling{mark}"] = serve_load(
+                    server.pid, port, headers, [livez] * CLIENTS, per_client
+                )
+                print(f"(4{mark}) command mix over HTTP ...", file=sys.stderr)
+                figures[f"mix{mark}"] = serve_load(
+                    server.pid, port, headers, steps, per_client
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+    return figures
 
 
 def serve_load(
@@ -154,31 +175,42 @@ def serve_load(
 def table(figures: dict[str, Any]) -> str:
     bare, one, many = figures["bare_saves_per_s"], figures["cmd_1"], figures["cmd_16"]
     http = figures["http"]
-    ceiling, mix = http["ceiling"], http["mix"]
     rows = [
         f"{'figure':<46}{'per s':>10}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}",
         f"{'(1) bare recorder, 1 event/save':<46}{bare:>10,.0f}{1:>8.2f}",
         f"{'(2) command layer, mix, 1 thread':<46}{one:>10,.0f}{one / bare:>8.2f}",
         f"{'(2) command layer, mix, 16 threads':<46}{many:>10,.0f}{many / bare:>8.2f}",
     ]
-    for label, load in (
-        ("(3) HTTP trivial route (ceiling)", ceiling),
-        ("(4) HTTP mix", mix),
-    ):
-        rate = load["requests_per_s"]
-        rows.append(
-            f"{label + ', 16 clients':<46}{rate:>10,.0f}"
-            f"{rate / ceiling['requests_per_s']:>8.2f}"
-            f"{load['p50_ms']:>9.1f}{load['p99_ms']:>9.1f}"
+    cpu = []
+    for mark in ("", "'"):
+        ceiling, mix = http[f"ceiling{mark}"], http[f"mix{mark}"]
+        for label, load in (
+            (f"(3{mark}) HTTP trivial route (ceiling)", ceiling),
+            (f"(4{mark}) HTTP mix", mix),
+        ):
+            rate = load["requests_per_s"]
+            rows.append(
+                f"{label + ', 16 clients':<46}{rate:>10,.0f}"
+                f"{rate / ceiling['requests_per_s']:>8.2f}"
+                f"{load['p50_ms']:>9.1f}{load['p99_ms']:>9.1f}"
+            )
+        if "server_cpu_ms" in ceiling and "server_cpu_ms" in mix:
+            trivial, command = ceiling["server_cpu_ms"], mix["server_cpu_ms"]
+            cpu.append(
+                f"server CPU per request: (3{mark}) {trivial:.2f} ms,"
+                f" (4{mark}) {command:.2f} ms; (4{mark}) could reach"
+                f" {trivial / command:.2f} of (3{mark}) on a server CPU alone"
+            )
+    rows.append("ratios: (2) against (1); (4) against (3), (4') against (3')")
+    if "client_cpu_ms" in figures:
+        cpu_of = figures["client_cpu_ms"]
+        cpu.insert(
+            0,
+            f"client CPU: (1) {cpu_of['bare_save']:.2f} ms per save,"
+            f" (2) 1 thread {cpu_of['command_1']:.2f} ms per command",
         )
-    rows.append("ratios: (2) against (1); (3) and (4) against (3)")
-    if "server_cpu_ms" in ceiling and "server_cpu_ms" in mix:
-        trivial, command = ceiling["server_cpu_ms"], mix["server_cpu_ms"]
-        rows.append(
-            f"server CPU per request: (3) {trivial:.2f} ms, (4) {command:.2f} ms;"
-            f" (4) could reach {trivial / command:.2f} of (3) on a server CPU alone"
-        )
-    return "\n".join(rows)
+    rows.append("(3') and (4'): sfa serve --no-views (the write API alone)")
+    return "\n".join(rows + cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,11 +234,14 @@ def main(argv: list[str] | None = None) -> int:
             }
             app = SalesApplication(env=env)
             ensure_default_pipeline(app)
+            bare, bare_cpu = with_cpu(lambda: bare_recorder(url, commands), commands)
+            one, one_cpu = with_cpu(lambda: command_layer(app, commands, 1), commands)
             figures: dict[str, Any] = {
-                "bare_saves_per_s": bare_recorder(url, commands),
-                "cmd_1": command_layer(app, commands, 1),
+                "bare_saves_per_s": bare,
+                "cmd_1": one,
                 "cmd_16": command_layer(app, commands, CLIENTS),
                 "http": http_figures(app, url, requests),
+                "client_cpu_ms": {"bare_save": bare_cpu, "command_1": one_cpu},
             }
             app.close()
         finally:

@@ -41,7 +41,7 @@ class HttpWorker:
                 "given_name": "Grace",
                 "family_name": "Hopper",
                 "emails": [f"g{uuid4().hex[:12]}@example.com"],
-                "account_id": str(self.worker.account_id),
+                "account_id": str(self.worker.next_customer()),
                 "owner_id": str(fixture.rep_id),
             }
             return await client.post("/contacts", json=body)
@@ -50,7 +50,7 @@ class HttpWorker:
             body = {
                 "kind": "call",
                 "purpose": "prospecting",
-                "account_id": str(self.worker.account_id),
+                "account_id": str(self.worker.next_customer()),
                 "owner_id": str(fixture.rep_id),
                 "scheduled_at": when.isoformat(),
             }

@@ -3,7 +3,9 @@
 Mix per issue 3: register contact 20 %, plan activity 30 %, complete activity
 30 %, advance stage 20 %. Each worker owns its opportunities, its planned
 activities and its customer account, so workers never conflict with each
-other (outreach to one customer is serialised by its outreach ledger).
+other (outreach to one customer is serialised by its outreach ledger). A
+worker approaches its customers in turn, as a rep does: each customer's
+ledger holds that customer's recent approaches, not the whole run's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ADMIN = Caller("bench", frozenset({"admin"}))
 KINDS = ("register", "plan", "complete", "advance")
 WEIGHTS = (20, 30, 30, 20)
 DEALS = 20  # open deals per worker, advanced in turn (a deal's history stays short)
+CUSTOMERS = 20  # accounts per worker, approached in turn (so are their ledgers)
 
 
 def run(
@@ -55,12 +58,20 @@ class Worker:
         self.app = fixture.app
         self.random = random.Random(seed)
         self.planned: list[UUID] = []
-        account = OpenAccount(name=f"Bench Co {seed}", owner_id=fixture.rep_id)
-        opened_account = run(self.app, open_account, account)
-        self.account_id = UUID(str(opened_account.aggregate.id))
+        accounts = [self.open_account(f"Bench Co {seed}.{n}") for n in range(CUSTOMERS)]
+        self.account_id = accounts[0]  # the deals' customer
+        self.customers = itertools.cycle(accounts)
         opened = [self.open_deal(f"Deal {seed}.{n}") for n in range(DEALS)]
         self.deals = itertools.cycle(opened)
         self.stages = {deal: 0 for deal in opened}
+
+    def open_account(self, name: str) -> UUID:
+        account = OpenAccount(name=name, owner_id=self.fixture.rep_id)
+        return UUID(str(run(self.app, open_account, account).aggregate.id))
+
+    def next_customer(self) -> UUID:
+        """The next of the worker's accounts, in turn."""
+        return next(self.customers)
 
     def open_deal(self, name: str) -> UUID:
         opening = opportunities.OpenOpportunity(
@@ -94,7 +105,7 @@ class Worker:
             given_name="Grace",
             family_name=f"Hopper{self.random.randrange(10**6)}",
             emails=(f"g{uuid4().hex[:12]}@example.com",),
-            account_id=self.account_id,
+            account_id=self.next_customer(),
             owner_id=self.fixture.rep_id,
         )
         run(self.app, contacts.register_contact, command)
@@ -103,7 +114,7 @@ class Worker:
         command = activities.PlanActivity(
             kind="call",
             purpose="prospecting",
-            account_id=self.account_id,
+            account_id=self.next_customer(),
             owner_id=self.fixture.rep_id,
             scheduled_at=datetime.now(UTC) + timedelta(days=1),
         )

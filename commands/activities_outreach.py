@@ -34,6 +34,7 @@ from uuid import UUID
 
 from commands.application import SalesApplication
 from commands.base import Conflict, Context, Loaded, Outcome, load_many
+from commands.write_cache import borrow
 from domain.activity import CANCELLED, COMPLETED, Activity
 from domain.activity_rules import TASK
 from domain.base import RuleBroken
@@ -115,7 +116,12 @@ def now() -> datetime:
 
 def load_ledger(app: SalesApplication, customer: UUID) -> OutreachLedger | None:
     """The customer's ledger, rebuilt from its last event alone (each records
-    the whole live state); ``None`` if it has none."""
+    the whole live state), or the copy this process saved last
+    (``commands.write_cache``); ``None`` if it has none."""
+    lent = borrow(ledger_id(customer))
+    if lent is not None:
+        assert isinstance(lent, OutreachLedger)
+        return lent
     stored = app.recorder.select_events(ledger_id(customer), desc=True, limit=1)
     if not stored:
         return None

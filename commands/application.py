@@ -13,6 +13,7 @@ from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import EnvType, get_topic
 
 from commands.transcoder import FastJSONTranscoder
+from commands.write_cache import WriteCache
 from domain.outreach_rules import Policy
 
 TRANSCODER = get_topic(FastJSONTranscoder)
@@ -48,10 +49,12 @@ class SalesApplication(Application[UUID]):
     """Every command handler loads and saves through this application.
 
     Its name prefixes the store's tables: ``sfa_events``, ``sfa_snapshots``.
-    Aggregates are loaded from the store on every command. (The library's
-    cache, ``AGGREGATE_CACHE_MAXSIZE``, serialises loads of one record behind
-    a lock; with short histories it measured slower under concurrent
-    commands: see benchmarks/bench_commands.py.)
+    Aggregates are read from the store, except that a command changing a
+    record this process saved may start from a copy of it
+    (``commands.write_cache``: the save's version check proves it current).
+    (The library's cache, ``AGGREGATE_CACHE_MAXSIZE``, serialises loads of
+    one record behind a lock; with short histories it measured slower under
+    concurrent commands: see benchmarks/bench_commands.py.)
     """
 
     name = "sfa"
@@ -60,6 +63,8 @@ class SalesApplication(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
         self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
+        # records saved last, lent to the next command changing them (None: off)
+        self.write_cache: WriteCache | None = WriteCache()
         self.outreach_policy = Policy()  # the guard's windows and cap (settings)
         # ids of existing records a lead being imported is likely to be (the
         # dedup view's finder, set by ``infra.bootstrap.assemble``)

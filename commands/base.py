@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from commands.application import SalesApplication, project
+from commands.write_cache import Loan, Reread, borrow, current_loan
 from domain.base import Actor, DomainError, RuleBroken, acting_as
 
 
@@ -199,6 +200,9 @@ def load_for_write(
     the record's owner (``require_write``); ``what`` (``"a lead"``) names the
     record in the refusal. For aggregates without an owner, ``load``."""
     # ``cls`` is an aggregate with an owner; typing has no "and" to say so.
+    if loaded is None or aggregate_id not in loaded:
+        lent = borrow(aggregate_id)  # the command changes it: a cached copy does
+        loaded = loaded if lent is None else {**(loaded or {}), aggregate_id: lent}
     found = load(app, cast("type[Aggregate]", cls), aggregate_id, ctx, loaded)
     aggregate = cast(W, found)
     require_write(ctx.caller, aggregate.owner_id, what)
@@ -283,8 +287,12 @@ def save(
     created: bool = False,
     status: int = 200,
 ) -> Outcome:
-    """Record the events of all given aggregates in one transaction."""
+    """Record the events of all given aggregates in one transaction; the
+    process keeps them for the next command that changes them."""
     aggregates = (primary, *others)
+    loan = current_loan.get()
+    if loan is not None:
+        loan.check(aggregates)
     claim = ctx.idempotency
     kwargs: dict[str, Any] = {}
     if claim is not None:
@@ -298,9 +306,15 @@ def save(
     try:
         recordings = app.save(*aggregates, **kwargs)
     except IntegrityError as e:
+        if loan is not None:  # nothing was written: what it borrowed may be stale
+            loan.forget()
         raise Conflict(
             "another change to this record was recorded first; reload and retry"
         ) from e
+    if loan is not None:
+        loan.wrote = True
+    if app.write_cache is not None:
+        app.write_cache.put(aggregates)
     position = recordings[-1].notification.id if recordings else None
     if position is None:
         position = app.recorder.max_notification_id() or 0
@@ -319,10 +333,28 @@ def execute(
     ctx: Context,
 ) -> Outcome:
     """Run one command: every event it creates names the caller and its
-    correlation and causation ids. The one way in for HTTP, CLI and Kafka."""
+    correlation and causation ids. The one way in for HTTP, CLI and Kafka.
+
+    The command may change records as this process saved them last
+    (``commands.write_cache``); if it borrowed any and is refused, or would
+    not write one it borrowed, it is decided again from the store."""
     actor = Actor(ctx.caller.name, ctx.correlation_id, ctx.causation_id)
     with acting_as(actor):
-        return handler(app, command, ctx)
+        loan = Loan(app.write_cache)
+        token = current_loan.set(loan)
+        try:
+            return handler(app, command, ctx)
+        except (DomainError, Reread):
+            if not loan.used or loan.wrote:  # a retry must not write twice
+                raise
+            loan.forget()
+        finally:
+            current_loan.reset(token)
+        token = current_loan.set(None)  # nothing lent: all from the store
+        try:
+            return handler(app, command, ctx)
+        finally:
+            current_loan.reset(token)
 
 
 def may_write(caller: Caller, owner_id: UUID | None) -> bool:

@@ -38,6 +38,7 @@ from commands.base import (
 from commands.normalise import Currency, Money, Name, Text, plain
 from commands.pipelines import StageKey
 from commands.reps import ensure_active_rep
+from commands.write_cache import borrow
 from domain.account import Account
 from domain.base import RuleBroken
 from domain.contact import Contact
@@ -180,7 +181,10 @@ def _with_pipeline(
     """The opportunity and its pipeline. Most deals are in the default
     pipeline, so it is read with the opportunity (one round trip); another
     pipeline is read after."""
-    loaded = load_many(app, (opportunity_id, DEFAULT_PIPELINE_ID))
+    lent = borrow(opportunity_id)  # a copy it changes: read only the pipeline
+    loaded = load_many(app, (None if lent else opportunity_id, DEFAULT_PIPELINE_ID))
+    if lent is not None:
+        loaded[opportunity_id] = lent
     opportunity = _load(app, opportunity_id, ctx, loaded)
     return opportunity, _pipeline_of(app, opportunity, loaded)
 

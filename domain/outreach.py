@@ -122,13 +122,20 @@ class OutreachLedger(SalesAggregate):
 
     def _near(self, new: Entry, policy: Policy) -> Iterator[Entry]:
         """The entries that may clash with ``new``: same purpose and contact
-        or account; with a cap, also the same contact."""
+        or account in other hands (``Entry.same_hands``); with a cap, also
+        the same contact. Rows are compared as text, decoded only if near."""
         contact, account = _text(new.contact_id), _text(new.account_id)
+        owner, department = _text(new.owner_id), new.department
+        capped = policy.cap is not None
         for r in self.rows.values():
             same_contact = contact is not None and r[2] == contact
             same_account = account is not None and r[3] == account
-            purpose = r[1] == new.purpose and (same_contact or same_account)
-            if purpose or (policy.cap is not None and same_contact):
+            collides = (
+                r[1] == new.purpose
+                and (same_contact or same_account)
+                and (r[4] != owner or r[5] != department)
+            )
+            if collides or (capped and same_contact):
                 yield entry_of(r)
 
     def file(

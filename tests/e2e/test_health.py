@@ -84,12 +84,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sfa_serve(cwd: Path, **env: str) -> tuple[subprocess.Popen[str], int]:
+def sfa_serve(cwd: Path, *flags: str, **env: str) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SFA_")}
     environ.update(env, SFA_PORT=str(port))
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"],
+        [sys.executable, "-m", "api.cli", "serve", *flags],
         cwd=cwd,
         env={**environ, "PYTHONPATH": str(Path(__file__).parents[2])},
         stdout=subprocess.PIPE,
@@ -131,6 +131,26 @@ class TestSfaServe:
         finally:
             process.terminate()
             process.communicate(timeout=10)
+
+    def test_no_views_records_writes_and_leaves_the_views_behind(
+        self, tmp_path: Path
+    ) -> None:
+        """``--no-views``: writes are recorded as ever; no view follows the
+        log in this process (``sfa projections run`` would, beside it)."""
+        tokens = '{"t": {"name": "root", "roles": ["admin"]}}'
+        process, port = sfa_serve(tmp_path, "--no-views", SFA_API_TOKENS=tokens)
+        try:
+            wait_for_health(port)
+            url, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer t"}
+            made = httpx.post(f"{url}/accounts", json={"name": "Acme"}, headers=auth)
+            assert made.status_code == 201
+            time.sleep(1.5)  # longer than the views' poll interval
+            views = httpx.get(f"{url}/projections", headers=auth).json()
+        finally:
+            process.terminate()
+            output, _ = process.communicate(timeout=10)
+        assert views and all(v["position"] < made.json()["position"] for v in views)
+        assert "views not followed here" in output
 
     @pytest.mark.parametrize(
         ("key", "value"),

@@ -126,10 +126,15 @@ def test_plan_activity_reads_owner_and_account_at_once(
     assert refused.value.rule == "owner_must_be_active_rep"
 
 
+@pytest.mark.parametrize("cached", [False, True])
 def test_advance_stage_reads_the_deal_with_the_default_pipeline(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, cached: bool
 ) -> None:
+    """Uncached, the deal and the pipeline in one round trip; with the deal
+    as this process saved it (``commands.write_cache``), the pipeline alone."""
     app = memory_app()
+    if not cached:
+        app.write_cache = None
     ensure_default_pipeline(app)
     asked = with_many(app)
     account_id = account(app)
@@ -140,12 +145,14 @@ def test_advance_stage_reads_the_deal_with_the_default_pipeline(
         expected_close_date=datetime.now(UTC).date(),
     )
     deal = UUID(str(run(app, open_opportunity, opening).aggregate.id))
-    no_single_reads(app, monkeypatch)
     pipeline = load_many(app, [DEFAULT_PIPELINE_ID, deal])[DEFAULT_PIPELINE_ID]
     stage = pipeline.stages[1].key  # type: ignore[union-attr]
     asked.clear()
+    if not cached:
+        no_single_reads(app, monkeypatch)
     outcome = run(app, advance_stage, AdvanceStage(opportunity_id=deal, stage=stage))
     assert outcome.aggregate.stage == stage
-    assert asked == [[deal, DEFAULT_PIPELINE_ID]]
+    assert asked == ([] if cached else [[deal, DEFAULT_PIPELINE_ID]])
+    monkeypatch.undo()
     with pytest.raises(NotFound):
         run(app, advance_stage, AdvanceStage(opportunity_id=uuid4(), stage=stage))
