@@ -19,6 +19,7 @@ Rates are log positions covered per second. Targets (issue 4): a rebuild at
 least 5x the library runner and at least 0.3 of the raw read.
 
     python -m benchmarks.bench_projections [--events N | --quick] [--keep]
+        [--views NAME ...]  (default: every view; (d) follows the same ones)
 
 The database comes from SFA_BENCH_DATABASE_URL (default: local `test`); the
 run uses schemas bench_projections{,_views,_library_<view>}, dropped before
@@ -69,6 +70,7 @@ class Plan:
     rate: float
     seconds: float
     keep: bool
+    views: tuple[str, ...] = ()
 
 
 def parse_args(argv: list[str] | None) -> Plan:
@@ -84,11 +86,21 @@ def parse_args(argv: list[str] | None) -> Plan:
     parser.add_argument("--seconds", type=float, default=20.0, help="of (d)")
     parser.add_argument("--quick", action="store_true", help="smoke run, 5,000")
     parser.add_argument("--keep", action="store_true", help="keep the schemas")
+    parser.add_argument(
+        "--views", nargs="+", default=[v.name for v in VIEWS], help="view names"
+    )
     args = parser.parse_args(argv)
+    unknown = set(args.views) - {v.name for v in VIEWS}
+    if unknown:
+        parser.error(f"no such view: {', '.join(sorted(unknown))}")
     events = 5_000 if args.quick else args.events
     baseline = min(2_000 if args.quick else args.baseline_events, events)
     seconds = 3.0 if args.quick else args.seconds
-    return Plan(events, baseline, args.rate, seconds, args.keep)
+    return Plan(events, baseline, args.rate, seconds, args.keep, tuple(args.views))
+
+
+def chosen(plan: Plan) -> tuple[type[View], ...]:
+    return tuple(v for v in VIEWS if v.name in plan.views)
 
 
 def raw_read(app: PositionedApplication, head: int, *, decode: bool = False) -> int:
@@ -162,14 +174,15 @@ def run(plan: Plan, url: str, admin: Admin) -> dict[str, Any]:
     try:
         head = record_log(app, plan.events, progress=progress_line("log"))
         figures = read_figures(app, head)
-        for view in VIEWS:
+        views = chosen(plan)
+        for view in views:
             until = last_handled(view, admin, plan.baseline_events)
             library = library_figure(view, env, until, schema=library_schema(view))
             figures += view_figures(view, app, store, library)
         latency = measure_latency(
             app,
-            ProjectionHost(app, store, poll_interval=1.0),
-            [view.name for view in VIEWS],
+            ProjectionHost(app, store, poll_interval=1.0, views=views),
+            [view.name for view in views],
             rate=plan.rate,
             seconds=plan.seconds,
             progress=progress_line(f"(d) commands at {plan.rate:.0f}/s"),
@@ -197,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if not plan.keep:
                 admin.drop_schemas(schemas)
-    text, record = report(outcome, [v.name for v in VIEWS], plan.__dict__)
+    names = [v.name for v in chosen(plan)]
+    text, record = report(outcome, names, plan.__dict__)
     print(text)
     record |= {"started_utc": started.isoformat(timespec="seconds")}
     record["machine"] = machine_info(server)

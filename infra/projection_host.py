@@ -31,6 +31,8 @@ from projections.view import View
 
 logger = logging.getLogger(__name__)
 
+REBUILD_BATCH = 5000  # events per transaction of a rebuild (none waits on it)
+
 VIEWS: tuple[type[View], ...] = (
     ContactHistory,
     Lists,
@@ -133,7 +135,9 @@ class ProjectionHost:
         live = self.runner(name)
         view_class = type(live.view)
         self.store.drop(view_class, shadow=True)
-        shadow = Runner(view_class(), self.store, self.app, shadow=True)
+        shadow = Runner(
+            view_class(), self.store, self.app, shadow=True, batch_size=REBUILD_BATCH
+        )
         shadow.catch_up(progress=progress)
         self.store.complete(view_class, shadow=True)  # its setup DDL, in bulk
         position = self.store.position(shadow.tracking_name)

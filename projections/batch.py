@@ -100,14 +100,21 @@ class Batch:
     one by one. ``buffered=False`` sends each write at once. A write whose
     table cannot be told, or that may read another table (``SELECT``,
     ``FROM``, ``USING`` or ``JOIN`` after its target), first sends what is
-    pending."""
+    pending. ``cache`` may come from the batch before (the runner's, see
+    ``projections.runner``)."""
 
-    def __init__(self, cursor: Cursor, *, buffered: bool = True) -> None:
+    def __init__(
+        self,
+        cursor: Cursor,
+        *,
+        buffered: bool = True,
+        cache: dict[Any, Any] | None = None,
+    ) -> None:
         self.cursor = cursor
         self.buffered = buffered
         self.pending: dict[str, list[Run]] = {}
         self.count = 0
-        self.cache: dict[Any, Any] = {}
+        self.cache: dict[Any, Any] = cache if cache is not None else {}
 
     def write(self, sql: str, params: Sequence[Any]) -> None:
         shape = shape_of(sql)

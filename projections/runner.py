@@ -12,10 +12,20 @@ What must hold:
   backoff and tries again (a database restart is survived this way).
 - ``status`` always answers: while the database is unreachable it gives the
   last position and head it saw, with the error.
+
+Catching up (full pages), the next page is read and decoded in a thread
+while the current one is applied (``ReadAhead``): a page is the same
+whenever it is read (the log below the head does not change), and it is
+used only if the batch's locked position is where it starts. The view's
+lookup cache (``Step.lookup``) outlives its batch while this runner is the
+only one moving the view: kept if the batch's locked position is the one
+this runner last committed, dropped with any batch that fails, and bounded
+(``CACHE_LIMIT`` entries, oldest first out).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -29,6 +39,8 @@ from eventsourcing.utils import get_topic
 from projections.view import Batch, Cursor, Step, Tables, View
 
 logger = logging.getLogger(__name__)
+
+CACHE_LIMIT = 50_000  # lookup cache entries a runner keeps between batches
 
 Progress = Callable[[int, int], None]
 
@@ -52,6 +64,34 @@ class Log(Protocol):
 
     recorder: Any
     mapper: Any
+
+
+Page = tuple[Sequence[Any], list[Any], int]  # notifications, events, stop
+
+
+class ReadAhead:
+    """``read(start, stop)`` in a thread of its own (a daemon: a runner that
+    stops never waits for it)."""
+
+    def __init__(self, read: Callable[[int, int], Page], start: int, stop: int):
+        self.start, self.stop = start, stop
+        self._page: Page | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(read,), daemon=True)
+        self._thread.start()
+
+    def _run(self, read: Callable[[int, int], Page]) -> None:
+        try:
+            self._page = read(self.start, self.stop)
+        except BaseException as e:  # raised again where the page is taken
+            self._error = e
+
+    def page(self) -> Page:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._page is not None
+        return self._page
 
 
 @dataclass
@@ -87,6 +127,9 @@ class Runner:
         self.behind_since: float | None = None
         self.seen = (0, 0)  # the last position and head status could read
         self.wake = threading.Event()
+        self._ahead: ReadAhead | None = None
+        self._cache: dict[Any, Any] = {}
+        self._saved = -1  # the position this runner last committed
 
     def head(self) -> int:
         """The head of the log, asked once: the caller retries, with backoff."""
@@ -98,14 +141,19 @@ class Runner:
         head = self.head()
         if until is not None:
             head = min(head, until)
+        cache, self._cache = self._cache, {}  # lost if the batch fails
         with self.store.transaction() as cursor:
             position = self.store.lock_position(cursor, self.tracking_name)
+            if position != self._saved:  # another runner moved the view
+                cache = {}
             if position >= head:
+                self._cache, self._saved = cache, position
                 return 0
-            notifications = self._page(position, head)
-            batch = Batch(cursor)
-            to_event = self.log.mapper.to_domain_event
-            events = [to_event(notification) for notification in notifications]
+            notifications, events, head = self._take(position, head)
+            full = len(notifications) == self.batch_size
+            if full and notifications[-1].id < head:
+                self._ahead = ReadAhead(self._read, notifications[-1].id, head)
+            batch = Batch(cursor, cache=cache)
             if events:
                 first = Step(cursor, self.tables, notifications[0].id, batch)
                 self.view.prefetch(first, events)
@@ -113,10 +161,26 @@ class Runner:
                 step = Step(cursor, self.tables, notification.id, batch)
                 self.view.apply(step, event)
             batch.flush()  # every row written before the position, same txn
-            full = len(notifications) == self.batch_size
             moved_to = notifications[-1].id if full else head
             self.store.save_position(cursor, self.tracking_name, moved_to)
+        for key in list(itertools.islice(cache, max(len(cache) - CACHE_LIMIT, 0))):
+            del cache[key]  # the oldest entries first
+        self._cache, self._saved = cache, moved_to
         return moved_to - position
+
+    def _take(self, position: int, head: int) -> Page:
+        """The page after ``position``: the one read ahead if it starts
+        there and stops at or before ``head`` (its stop is then the
+        batch's head), else read now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.start == position and ahead.stop <= head:
+            return ahead.page()
+        return self._read(position, head)
+
+    def _read(self, position: int, head: int) -> Page:
+        notifications = self._page(position, head)
+        to_event = self.log.mapper.to_domain_event
+        return notifications, [to_event(n) for n in notifications], head
 
     def _page(self, position: int, head: int) -> Sequence[Any]:
         return self.log.recorder.select_notifications(  # type: ignore[no-any-return]
