@@ -63,8 +63,11 @@ class Dedup(View):
             " phones TEXT, address TEXT, web_domain TEXT, account_id UUID,"
             " merged_into UUID, compared TEXT"
         ),
-        "keys": "key TEXT NOT NULL, record_id UUID NOT NULL,"
-        " PRIMARY KEY (key, record_id)",
+        "keys": (
+            "key TEXT NOT NULL, record_id UUID NOT NULL, record_type TEXT NOT NULL,"
+            " compared TEXT NOT NULL, emails TEXT, phones TEXT, web_domain TEXT,"
+            " account_id UUID, PRIMARY KEY (key, record_id)"
+        ),
         "pairs": (
             "record_id UUID NOT NULL, other_id UUID NOT NULL,"
             " record_type TEXT NOT NULL, score NUMERIC NOT NULL,"
@@ -253,9 +256,15 @@ class Dedup(View):
             rows = self.reads(step)(sql, [me, *keys])
             blocks.learn(keys, rows)
         scored = score_candidates(record, rows, record_id, self.floor)
-        blocks.linked(me, keys, candidate(row))
+        found = candidate(row)
+        blocks.linked(me, keys, found)
         for key in keys:  # one row each: the batch sends a page's rows together
-            step.execute("INSERT INTO {keys} VALUES (%s, %s)", key, record_id)
+            step.execute(
+                "INSERT INTO {keys} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                key,
+                record_id,
+                *found,
+            )
         values: list[Any] = []
         for other_id, score, why in scored:
             if score < self.floor:

@@ -16,7 +16,7 @@ from bisect import insort
 from collections.abc import Iterable
 from typing import Any
 
-from projections.dedup_query import BLOCK_CAP, CANDIDATE_COLUMNS, Read
+from projections.dedup_query import BLOCK_CAP, CANDIDATE_COLUMNS, KEY_COLUMNS, Read
 from projections.view import Step, Tables
 
 CHUNK = 500  # keys or ids per query
@@ -27,10 +27,9 @@ def block_rows_sql(tables: Tables, count: int) -> str:
     """``candidates_sql`` without the mark "not a duplicate" (per record)."""
     wanted = ", ".join(["%s"] * count)
     return tables.sql(
-        f"SELECT b.key, CAST(b.record_id AS TEXT), {CANDIDATE_COLUMNS} FROM (SELECT"
-        " key, record_id, ROW_NUMBER() OVER (PARTITION BY key ORDER BY record_id)"
-        f" AS n FROM {{keys}} WHERE key IN ({wanted})) b"
-        f" JOIN {{records}} r ON r.record_id = b.record_id WHERE b.n <= {BLOCK_CAP}"
+        f"SELECT key, CAST(record_id AS TEXT), {CANDIDATE_COLUMNS} FROM (SELECT"
+        f" {KEY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY key ORDER BY record_id)"
+        f" AS n FROM {{keys}} WHERE key IN ({wanted})) b WHERE n <= {BLOCK_CAP}"
     )
 
 

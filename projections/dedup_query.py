@@ -29,9 +29,12 @@ RECORD_COLUMNS = (
     "record_id, record_type, given_name, family_name, name, emails, phones,"
     " address, web_domain, account_id, merged_into, compared"
 )
-# what a candidate is compared by (``dedup_bulk.unpack``)
-CANDIDATE_COLUMNS = "r.record_type, r.compared, r.emails, r.phones, r.web_domain,"
-CANDIDATE_COLUMNS += " CAST(r.account_id AS TEXT)"  # text: no UUID objects made
+# what a candidate is compared by (``dedup_bulk.unpack``), kept with each of
+# its keys (a row of ``keys`` is written anew whenever its record changes)
+CANDIDATE_COLUMNS = "record_type, compared, emails, phones, web_domain,"
+CANDIDATE_COLUMNS += " CAST(account_id AS TEXT)"  # text: no UUID objects made
+KEY_COLUMNS = "key, record_id, record_type, compared, emails, phones, web_domain,"
+KEY_COLUMNS += " account_id"
 
 
 def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -62,15 +65,16 @@ def candidates_sql(tables: Tables, count: int) -> str:
     """The records holding each of ``count`` keys, at most ``BLOCK_CAP``
     each (the lowest ids: the same on every run), in one trip. Rows: key,
     record id, whether it is marked not a duplicate of the record given
-    first, ``CANDIDATE_COLUMNS``. (One window over an ``IN`` list: a union of
-    one capped query per key costs PostgreSQL more to plan than to run.)"""
+    first, ``CANDIDATE_COLUMNS``. One table, no join: whatever the
+    planner's statistics (none yet after a bulk load), it reads the keys'
+    index. (One window over an ``IN`` list: a union of one capped query per
+    key costs PostgreSQL more to plan than to run.)"""
     wanted = ", ".join(["%s"] * count)
     return tables.sql(
-        "SELECT b.key, CAST(b.record_id AS TEXT), b.record_id IN (SELECT other_id FROM"
+        "SELECT key, CAST(record_id AS TEXT), record_id IN (SELECT other_id FROM"
         f" {{dismissed}} WHERE record_id = %s), {CANDIDATE_COLUMNS} FROM (SELECT"
-        " key, record_id, ROW_NUMBER() OVER (PARTITION BY key ORDER BY record_id)"
-        f" AS n FROM {{keys}} WHERE key IN ({wanted})) b"
-        f" JOIN {{records}} r ON r.record_id = b.record_id WHERE b.n <= {BLOCK_CAP}"
+        f" {KEY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY key ORDER BY record_id)"
+        f" AS n FROM {{keys}} WHERE key IN ({wanted})) b WHERE n <= {BLOCK_CAP}"
     )
 
 
