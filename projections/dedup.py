@@ -49,19 +49,18 @@ from projections.dedup_rows import (
     stored,
     with_change,
 )
-from projections.dedup_rules import Organisation, Person
 from projections.events import event_class
 from projections.view import Step, View, handles
 
 
 class Dedup(View):
-    name = "dedup_v2"  # v2: records.compared
+    name = "dedup_v2"  # v2: keys carry the candidate columns
     tables: ClassVar[dict[str, str]] = {
         "records": (
             "record_id UUID PRIMARY KEY, record_type TEXT NOT NULL,"
             " given_name TEXT, family_name TEXT, name TEXT, emails TEXT,"
             " phones TEXT, address TEXT, web_domain TEXT, account_id UUID,"
-            " merged_into UUID, compared TEXT"
+            " merged_into UUID"
         ),
         "keys": (
             "key TEXT NOT NULL, record_id UUID NOT NULL, record_type TEXT NOT NULL,"
@@ -187,10 +186,7 @@ class Dedup(View):
     def store(
         self, step: Step, row: dict[str, Any], old: dict[str, Any] | None
     ) -> None:
-        """Writes the row (with its ``compared`` values), its keys and its
-        pairs anew."""
-        record = features(row)
-        row = row | {"compared": compact(record)}
+        """Writes the row, its keys and its pairs anew."""
         values = tuple(row.values())
         columns = ", ".join(row)
         updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "record_id")
@@ -206,7 +202,7 @@ class Dedup(View):
             held = keys_of(old) if old["merged_into"] is None else []
             self.unlink(step, record_id, held)
         if row["merged_into"] is None:
-            self.link(step, row, record, step.position)
+            self.link(step, row, step.position)
 
     @handles(event_class(Contact, "Forgotten"))
     def forgotten(self, step: Step, event: Any) -> None:
@@ -237,15 +233,10 @@ class Dedup(View):
             record_id,
         )
 
-    def link(
-        self,
-        step: Step,
-        row: dict[str, Any],
-        record: Person | Organisation,
-        position: int,
-    ) -> None:
+    def link(self, step: Step, row: dict[str, Any], position: int) -> None:
         """Stores the record's keys and its pairs with the records sharing a
         key (found in the batch's ``Blocks`` if known there, else read)."""
+        record = features(row)
         record_id, keys = row["record_id"], keys_for(record)
         if not keys:
             return
@@ -256,7 +247,7 @@ class Dedup(View):
             rows = self.reads(step)(sql, [me, *keys])
             blocks.learn(keys, rows)
         scored = score_candidates(record, rows, record_id, self.floor)
-        found = candidate(row)
+        found = candidate(row, compact(record))
         blocks.linked(me, keys, found)
         for key in keys:  # one row each: the batch sends a page's rows together
             step.execute(

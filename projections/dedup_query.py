@@ -27,7 +27,7 @@ from projections.view import Cursor, Tables
 BLOCK_CAP = 100  # candidates taken from one blocking key at most
 RECORD_COLUMNS = (
     "record_id, record_type, given_name, family_name, name, emails, phones,"
-    " address, web_domain, account_id, merged_into, compared"
+    " address, web_domain, account_id, merged_into"
 )
 # what a candidate is compared by (``dedup_bulk.unpack``), kept with each of
 # its keys (a row of ``keys`` is written anew whenever its record changes)

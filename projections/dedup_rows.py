@@ -66,7 +66,7 @@ def keys_for(record: Person | Organisation) -> list[str]:
 
 
 def registered(event: Any) -> dict[str, Any]:
-    """The row of a contact just registered (``compared`` to be filled)."""
+    """The row of a contact just registered."""
     return {
         "record_id": event.originator_id,
         "record_type": "contact",
@@ -79,12 +79,11 @@ def registered(event: Any) -> dict[str, Any]:
         "web_domain": None,
         "account_id": event.account_id,
         "merged_into": None,
-        "compared": None,
     }
 
 
 def opened(event: Any) -> dict[str, Any]:
-    """The row of an account just opened (``compared`` to be filled)."""
+    """The row of an account just opened."""
     return dict.fromkeys(c.strip() for c in RECORD_COLUMNS.split(",")) | {
         "record_id": event.originator_id,
         "record_type": "account",
@@ -99,12 +98,13 @@ def with_change(old: dict[str, Any], event: Any) -> dict[str, Any]:
     return old | {c: stored(c, getattr(event, a)) for c, a in sets}
 
 
-def candidate(row: dict[str, Any]) -> tuple[Any, ...]:
-    """A stored row's ``CANDIDATE_COLUMNS``, as ``candidates_sql`` reads them."""
+def candidate(row: dict[str, Any], compared: str) -> tuple[Any, ...]:
+    """A stored row's ``CANDIDATE_COLUMNS``, as ``candidates_sql`` reads them
+    (``compared``: ``dedup_bulk.compact`` of its features)."""
     account = row["account_id"]
     return (
         row["record_type"],
-        row["compared"],
+        compared,
         row["emails"],
         row["phones"],
         row["web_domain"],
