@@ -3,11 +3,14 @@
 For every contact and account registered or changed, on whatever path its
 event came (API, lead conversion, import, Kafka: all are events), the view
 keeps the values the rules compare (``records``) and the record's blocking
-keys (``keys``), finds the records sharing a key, scores each candidate
-(``projections.dedup_rules``) and stores the pairs with their explanation
-(``pairs``, both directions). A merged record is an alias: it has no keys
-and no pairs until it is unmerged. Pairs marked "not a duplicate"
-(``dismissed``) are never proposed again.
+keys (``keys``, each row with what a candidate is compared by), finds the
+records sharing a key (in one read, or in the batch's ``Blocks`` read before
+it started), scores the candidates together (``projections.dedup_bulk``),
+explains those at or above the floor (``projections.dedup_rules``) and
+stores the pairs with their explanation (``pairs``, both directions). A
+merged record is an alias: it has no keys and no pairs until it is
+unmerged. Pairs marked "not a duplicate" (``dismissed``) are never proposed
+again.
 
 What must hold: ``apply`` reads only the event and the view's own tables,
 so a rebuild from position 0 gives the same rows. Personal values (names,
