@@ -15,6 +15,7 @@ from api import cli_demo, cli_leads, cli_outreach, cli_territories, kafka_cli
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
+from projections.dedup import Dedup
 from projections.runner import Status
 
 
@@ -119,7 +120,7 @@ def dedup(args: argparse.Namespace) -> int:
         return container
     try:
         show = progress_printer("dedup scan", sys.stderr.write)
-        position = container.projections.rebuild("dedup", show)
+        position = container.projections.rebuild(Dedup.name, show)
         print(f"\nsfa: dedup view re-scored up to position {position}")
     finally:
         container.close()

@@ -3,11 +3,14 @@
 For every contact and account registered or changed, on whatever path its
 event came (API, lead conversion, import, Kafka: all are events), the view
 keeps the values the rules compare (``records``) and the record's blocking
-keys (``keys``), finds the records sharing a key, scores each candidate
-(``projections.dedup_rules``) and stores the pairs with their explanation
-(``pairs``, both directions). A merged record is an alias: it has no keys
-and no pairs until it is unmerged. Pairs marked "not a duplicate"
-(``dismissed``) are never proposed again.
+keys (``keys``, each row with what a candidate is compared by), finds the
+records sharing a key (in one read, or in the batch's ``Blocks`` read before
+it started), scores the candidates together (``projections.dedup_bulk``),
+explains those at or above the floor (``projections.dedup_rules``) and
+stores the pairs with their explanation (``pairs``, both directions). A
+merged record is an alias: it has no keys and no pairs until it is
+unmerged. Pairs marked "not a duplicate" (``dismissed``) are never proposed
+again.
 
 What must hold: ``apply`` reads only the event and the view's own tables,
 so a rebuild from position 0 gives the same rows. Personal values (names,
@@ -23,67 +26,38 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.account import Account
 from domain.contact import Contact
 from domain.personal import ERASED_FIELD
+from projections.dedup_blocks import Blocks
+from projections.dedup_bulk import compact
 from projections.dedup_query import (
     RECORD_COLUMNS,
     Read,
+    candidates_sql,
     features,
-    probe,
     row_dict,
+    score_candidates,
 )
-from projections.dedup_rules import (
-    Organisation,
-    organisation_keys,
-    person_keys,
+from projections.dedup_rows import (
+    CHANGES,
+    DISMISSALS,
+    MERGES,
+    OPENED,
+    REGISTERED,
+    candidate,
+    keys_for,
+    keys_of,
+    opened,
+    registered,
+    stored,
+    with_change,
 )
 from projections.events import event_class
 from projections.view import Step, View, handles
 
-# columns each change event sets: column <- event attribute
-CHANGES: dict[type, dict[str, str]] = {
-    event_class(Contact, "Renamed"): {
-        "given_name": "given_name",
-        "family_name": "family_name",
-    },
-    event_class(Contact, "EmailsChanged"): {"emails": "new"},
-    event_class(Contact, "PhonesChanged"): {"phones": "new"},
-    event_class(Contact, "AccountChanged"): {"account_id": "new"},
-    event_class(Contact, "AddressChanged"): {"address": "new"},
-    event_class(Account, "Renamed"): {"name": "new"},
-    event_class(Account, "WebDomainChanged"): {"web_domain": "new"},
-}
-MERGES = (
-    event_class(Contact, "Merged"),
-    event_class(Contact, "Unmerged"),
-    event_class(Account, "Merged"),
-    event_class(Account, "Unmerged"),
-)
-DISMISSALS = (
-    event_class(Contact, "NotDuplicateMarked"),
-    event_class(Account, "NotDuplicateMarked"),
-)
-
-
-def stored(column: str, value: Any) -> Any:
-    """An event's value as the ``records`` column keeps it."""
-    if column in ("emails", "phones"):
-        return "\n".join(value or ()) or None
-    if column == "address":
-        return json.dumps(value, sort_keys=True) if value else None
-    return value
-
-
-def keys_of(row: dict[str, Any]) -> list[str]:
-    record = features(row)
-    if isinstance(record, Organisation):
-        return organisation_keys(record)
-    return person_keys(record)
-
 
 class Dedup(View):
-    name = "dedup"
+    name = "dedup_v2"  # v2: keys carry the candidate columns
     tables: ClassVar[dict[str, str]] = {
         "records": (
             "record_id UUID PRIMARY KEY, record_type TEXT NOT NULL,"
@@ -91,8 +65,11 @@ class Dedup(View):
             " phones TEXT, address TEXT, web_domain TEXT, account_id UUID,"
             " merged_into UUID"
         ),
-        "keys": "key TEXT NOT NULL, record_id UUID NOT NULL,"
-        " PRIMARY KEY (key, record_id)",
+        "keys": (
+            "key TEXT NOT NULL, record_id UUID NOT NULL, record_type TEXT NOT NULL,"
+            " compared TEXT NOT NULL, emails TEXT, phones TEXT, web_domain TEXT,"
+            " account_id UUID, PRIMARY KEY (key, record_id)"
+        ),
         "pairs": (
             "record_id UUID NOT NULL, other_id UUID NOT NULL,"
             " record_type TEXT NOT NULL, score NUMERIC NOT NULL,"
@@ -113,45 +90,48 @@ class Dedup(View):
     def __init__(self, floor: float = 0.2) -> None:
         self.floor = floor  # pairs scoring below this are not stored
 
-    @handles(event_class(Contact, "Registered"))
+    @handles(REGISTERED)
     def contact_registered(self, step: Step, event: Any) -> None:
         if getattr(event, ERASED_FIELD, None):
             return  # a forgotten person: nothing of theirs is kept here
-        row = {
-            "record_id": event.originator_id,
-            "record_type": "contact",
-            "given_name": event.given_name,
-            "family_name": event.family_name,
-            "name": None,
-            "emails": stored("emails", event.emails),
-            "phones": stored("phones", event.phones),
-            "address": None,
-            "web_domain": None,
-            "account_id": event.account_id,
-            "merged_into": None,
-        }
-        self.store(step, row, old=None)
+        self.store(step, registered(event), old=None)
 
-    @handles(event_class(Account, "Opened"))
+    @handles(OPENED)
     def account_opened(self, step: Step, event: Any) -> None:
-        row = dict.fromkeys(c.strip() for c in RECORD_COLUMNS.split(","))
-        row |= {
-            "record_id": event.originator_id,
-            "record_type": "account",
-            "name": event.name,
-            "web_domain": event.web_domain,
-        }
-        self.store(step, row, old=None)
+        self.store(step, opened(event), old=None)
+
+    def prefetch(self, step: Step, events: Sequence[Any]) -> None:
+        """Reads the blocks the batch's new and changed records will look
+        in, and the records changed, in a few queries (``Blocks``)."""
+        Blocks.reset(step)
+        mine = [e for e in events if self.handles(type(e))]
+        changes = [e.originator_id for e in mine if type(e) in (*CHANGES, *MERGES)]
+        step.preload(
+            "records",
+            f"SELECT record_id, {RECORD_COLUMNS} FROM {{records}}"
+            " WHERE record_id IN (%s)",
+            changes,
+        )
+        keys: set[str] = set()
+        for event in mine:
+            if getattr(event, ERASED_FIELD, None):
+                continue
+            if type(event) is REGISTERED:
+                keys.update(keys_of(registered(event)))
+            elif type(event) is OPENED:
+                keys.update(keys_of(opened(event)))
+            elif type(event) in CHANGES:
+                old = self.row(step, event.originator_id)
+                keys.update(keys_of(with_change(old, event)) if old else ())
+        ids = sorted({str(e.originator_id) for e in mine})
+        Blocks.of(step).load(self.reads(step), step.tables, sorted(keys), ids)
 
     @handles(*CHANGES)
     def changed(self, step: Step, event: Any) -> None:
         old = self.row(step, event.originator_id)
         if old is None or getattr(event, ERASED_FIELD, None):
             return
-        sets = {
-            c: stored(c, getattr(event, a)) for c, a in CHANGES[type(event)].items()
-        }
-        self.store(step, old | sets, old)
+        self.store(step, with_change(old, event), old)
 
     @handles(*MERGES)
     def merged(self, step: Step, event: Any) -> None:
@@ -182,6 +162,7 @@ class Dedup(View):
             event.reason,
             step.position,
         )
+        Blocks.of(step).dismiss(str(me), str(other))
         for a, b in ((me, other), (other, me)):
             step.execute(
                 "DELETE FROM {pairs} WHERE record_id = %s AND other_id = %s", a, b
@@ -221,7 +202,8 @@ class Dedup(View):
         step.remember(("records", row["record_id"]), values)
         record_id = row["record_id"]
         if old is not None:
-            self.unlink(step, record_id)
+            held = keys_of(old) if old["merged_into"] is None else []
+            self.unlink(step, record_id, held)
         if row["merged_into"] is None:
             self.link(step, row, step.position)
 
@@ -234,13 +216,19 @@ class Dedup(View):
         values (for a handler of a contact's erasure, e.g. crypto-shredding):
         its row, keys, pairs and marks, both directions."""
         self.unlink(step, record_id)
+        Blocks.reset(step)
         step.execute("DELETE FROM {records} WHERE record_id = %s", record_id)
         step.forget(("records", record_id))
         for column in ("record_id", "other_id"):
             step.execute(f"DELETE FROM {{dismissed}} WHERE {column} = %s", record_id)
 
     @staticmethod
-    def unlink(step: Step, record_id: UUID) -> None:
+    def unlink(step: Step, record_id: UUID, held: list[str] | None = None) -> None:
+        """Deletes the record's keys (``held``: which, if known) and pairs."""
+        if held is None:
+            Blocks.reset(step)
+        else:
+            Blocks.of(step).unlinked(str(record_id), held)
         step.execute("DELETE FROM {keys} WHERE record_id = %s", record_id)
         step.execute(
             "DELETE FROM {pairs} WHERE record_id = %s OR other_id = %s",
@@ -250,15 +238,27 @@ class Dedup(View):
 
     def link(self, step: Step, row: dict[str, Any], position: int) -> None:
         """Stores the record's keys and its pairs with the records sharing a
-        key, each in one statement (rows listed in ``VALUES``)."""
-        record_id, keys = row["record_id"], keys_of(row)
+        key (found in the batch's ``Blocks`` if known there, else read)."""
+        record = features(row)
+        record_id, keys = row["record_id"], keys_for(record)
         if not keys:
             return
-        scored = probe(self.reads(step), step.tables, features(row), keys, record_id)
-        step.execute(
-            f"INSERT INTO {{keys}} VALUES {', '.join(['(%s, %s)'] * len(keys))}",
-            *[value for key in keys for value in (key, record_id)],
-        )
+        me, blocks = str(record_id), Blocks.of(step)
+        rows = blocks.rows(keys, me)
+        if rows is None:  # not known in memory: read (writes sent first)
+            sql = candidates_sql(step.tables, len(keys))
+            rows = self.reads(step)(sql, [me, *keys])
+            blocks.learn(keys, rows)
+        scored = score_candidates(record, rows, record_id, self.floor)
+        found = candidate(row, compact(record))
+        blocks.linked(me, keys, found)
+        for key in keys:  # one row each: the batch sends a page's rows together
+            step.execute(
+                "INSERT INTO {keys} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                key,
+                record_id,
+                *found,
+            )
         values: list[Any] = []
         for other_id, score, why in scored:
             if score < self.floor:
@@ -267,9 +267,9 @@ class Dedup(View):
             for a, b in ((record_id, other_id), (other_id, record_id)):
                 values += [a, b, row["record_type"], score, explanation, position]
         if values:
-            rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * (len(values) // 6))
+            pairs = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * (len(values) // 6))
             step.execute(
-                f"INSERT INTO {{pairs}} VALUES {rows}"
+                f"INSERT INTO {{pairs}} VALUES {pairs}"
                 " ON CONFLICT (record_id, other_id) DO UPDATE SET"
                 " score = excluded.score, explanation = excluded.explanation,"
                 " position = excluded.position",

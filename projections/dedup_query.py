@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from projections.dedup_bulk import Candidates, scores, unpack
 from projections.dedup_rules import (
     Explanation,
     Organisation,
@@ -29,6 +29,12 @@ RECORD_COLUMNS = (
     "record_id, record_type, given_name, family_name, name, emails, phones,"
     " address, web_domain, account_id, merged_into"
 )
+# what a candidate is compared by (``dedup_bulk.unpack``), kept with each of
+# its keys (a row of ``keys`` is written anew whenever its record changes)
+CANDIDATE_COLUMNS = "record_type, compared, emails, phones, web_domain,"
+CANDIDATE_COLUMNS += " CAST(account_id AS TEXT)"  # text: no UUID objects made
+KEY_COLUMNS = "key, record_id, record_type, compared, emails, phones, web_domain,"
+KEY_COLUMNS += " account_id"
 
 
 def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -38,13 +44,6 @@ def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def split(text: str | None) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
-
-
-@lru_cache(maxsize=20_000)
-def features_of(row: tuple[Any, ...]) -> Person | Organisation:
-    """``features`` of a row as read (``RECORD_COLUMNS``), remembered: the
-    same records are candidates again and again."""
-    return features(row_dict(row))
 
 
 def features(row: dict[str, Any]) -> Person | Organisation:
@@ -62,52 +61,62 @@ def features(row: dict[str, Any]) -> Person | Organisation:
     )
 
 
-def blocks_sql(tables: Tables, count: int) -> str:
+def candidates_sql(tables: Tables, count: int) -> str:
     """The records holding each of ``count`` keys, at most ``BLOCK_CAP``
-    each (the lowest ids: the same on every run). Rows: key, record id.
-    (One window over an ``IN`` list: a union of one capped query per key
-    costs PostgreSQL more to plan than to run.)"""
+    each (the lowest ids: the same on every run), in one trip. Rows: key,
+    record id, whether it is marked not a duplicate of the record given
+    first, ``CANDIDATE_COLUMNS``. One table, no join: whatever the
+    planner's statistics (none yet after a bulk load), it reads the keys'
+    index. (One window over an ``IN`` list: a union of one capped query per
+    key costs PostgreSQL more to plan than to run.)"""
     wanted = ", ".join(["%s"] * count)
     return tables.sql(
-        "SELECT key, record_id FROM (SELECT key, record_id, ROW_NUMBER() OVER"
-        " (PARTITION BY key ORDER BY record_id) AS n FROM {keys}"
-        f" WHERE key IN ({wanted})) b WHERE n <= {BLOCK_CAP}"
-    )
-
-
-def records_sql(tables: Tables, count: int) -> str:
-    """``count`` records by id, less those marked not a duplicate of the
-    record given last. (Two queries, not one join: PostgreSQL's planner
-    hashes the whole table for the join, ~20x slower at 100,000 records.)"""
-    wanted = ", ".join(["%s"] * count)
-    return tables.sql(
-        f"SELECT {RECORD_COLUMNS} FROM {{records}} WHERE record_id IN ({wanted})"
-        " AND record_id NOT IN (SELECT other_id FROM {dismissed}"
-        " WHERE record_id = %s)"
+        "SELECT key, CAST(record_id AS TEXT), record_id IN (SELECT other_id FROM"
+        f" {{dismissed}} WHERE record_id = %s), {CANDIDATE_COLUMNS} FROM (SELECT"
+        f" {KEY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY key ORDER BY record_id)"
+        f" AS n FROM {{keys}} WHERE key IN ({wanted})) b WHERE n <= {BLOCK_CAP}"
     )
 
 
 Scored = list[tuple[UUID, float, Explanation]]
+MARGIN = 0.01  # below the floor, a bulk score still explained (and re-scored)
 
 
 def score_candidates(
     record: Person | Organisation,
-    blocks: list[tuple[Any, ...]],
     rows: list[tuple[Any, ...]],
+    exclude: UUID | None = None,
+    floor: float = 0.0,
 ) -> Scored:
-    """Each candidate once, with its score and explanation, best first."""
-    sharers = Counter(key.partition("p:")[2] for key, _ in blocks if "|p:" in key)
+    """Each candidate (``candidates_sql`` rows) once, less ``exclude`` and
+    those marked not a duplicate, scoring at least ``floor``, with its
+    explanation, best first. Contacts are scored in bulk first; only those
+    near or above ``floor`` are explained (``score_people``)."""
+    me = str(exclude) if exclude is not None else None
+    sharers = Counter(row[0].partition("p:")[2] for row in rows if "|p:" in row[0])
     counts = {phone: n + 1 for phone, n in sharers.items()}
-    found: Scored = []
+    seen: dict[str, tuple[Any, ...]] = {}
     for row in rows:
-        other = features_of(tuple(row))
-        if isinstance(record, Person) and isinstance(other, Person):
-            score, why = score_people(record, other, counts)
-        elif isinstance(record, Organisation) and isinstance(other, Organisation):
-            score, why = score_organisations(record, other)
-        else:
-            continue
-        found.append((UUID(str(row[0])), score, why))
+        if row[1] != me and not row[2] and row[1] not in seen:
+            seen[row[1]] = row[3:]
+    found: Scored = []
+    if isinstance(record, Person):
+        people = {i: row for i, row in seen.items() if row[0] == "contact"}
+        columns = [(r[1], r[2], r[3], r[5]) for r in people.values()]
+        bulk = scores(record, Candidates(columns), counts)
+        for (other_id, row), rough in zip(people.items(), bulk, strict=True):
+            if rough >= floor - MARGIN:
+                other = unpack(*row)
+                assert isinstance(other, Person)
+                score, why = score_people(record, other, counts)
+                found.append((UUID(other_id), score, why))
+    else:
+        for other_id, row in seen.items():
+            other = unpack(*row)
+            if isinstance(other, Organisation):
+                score, why = score_organisations(record, other)
+                found.append((UUID(other_id), score, why))
+    found = [f for f in found if f[1] >= floor]
     found.sort(key=lambda f: (-f[1], str(f[0])))
     return found
 
@@ -129,20 +138,18 @@ def probe(
     record: Person | Organisation,
     keys: list[str],
     exclude: UUID | None = None,
+    floor: float = 0.0,
 ) -> Scored:
-    """The stored records that ``record`` (stored or not) is likely to be.
-    ``cursor``: a cursor, or a function that runs a read and returns its
-    rows (the view's batch, which sends its pending writes with it)."""
+    """The stored records that ``record`` (stored or not) is likely to be,
+    scoring at least ``floor``, in one read. ``cursor``: a cursor, or a
+    function that runs a read and returns its rows (the view's batch, which
+    sends its pending writes with it)."""
     if not keys:
         return []
     read = cursor if callable(cursor) else reader(cursor)
-    blocks = read(blocks_sql(tables, len(keys)), keys)
-    me = str(exclude) if exclude is not None else None
-    ids = list(dict.fromkeys(str(b[1]) for b in blocks if str(b[1]) != me))
-    if not ids:
-        return []
-    rows = read(records_sql(tables, len(ids)), [*ids, me or str(UUID(int=0))])
-    return score_candidates(record, blocks, rows)
+    me = str(exclude) if exclude is not None else str(UUID(int=0))
+    rows = read(candidates_sql(tables, len(keys)), [me, *keys])
+    return score_candidates(record, rows, exclude, floor)
 
 
 PAIR_COLUMNS = "p.record_id, p.other_id, p.record_type, p.score, p.explanation"
@@ -214,6 +221,6 @@ def likely(
         probes.append(("account", company, organisation_keys(company)))
     found: list[tuple[UUID, str, float, Explanation]] = []
     for kind, record, keys in probes:
-        scored = probe(cursor, tables, record, keys)
-        found += [(i, kind, s, why) for i, s, why in scored if s >= min_score][:limit]
+        scored = probe(cursor, tables, record, keys, floor=min_score)
+        found += [(i, kind, s, why) for i, s, why in scored][:limit]
     return found
