@@ -55,7 +55,8 @@ def shape_of(sql: str) -> Shape:
     if not rows:
         return Shape(table, None)
     head, columns, row, tail = rows.groups()
-    if any(word in tail.upper() for word in ("DO UPDATE", "RETURNING")):
+    several = tail.lstrip().startswith(",")  # VALUES (...), (...): as it came
+    if several or any(word in tail.upper() for word in ("DO UPDATE", "RETURNING")):
         return Shape(table, None)
     plain = not tail.strip() and _PARAMETERS.fullmatch(row)
     return Shape(table, (head, row, tail), (columns or "") if plain else None)

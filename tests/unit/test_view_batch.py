@@ -142,6 +142,18 @@ def test_inserts_of_one_statement_become_one_multi_row_insert() -> None:
     ]
 
 
+def test_an_insert_of_several_rows_is_sent_as_it_came() -> None:
+    cursor = Mogrifying()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    for n in (1, 3):
+        step.execute("INSERT INTO {a} (k) VALUES (%s), (%s)", n, n + 1)
+    batch.flush()
+    assert cursor.sent == [
+        ("INSERT INTO a (k) VALUES (1), (2);INSERT INTO a (k) VALUES (3), (4)", ())
+    ]
+
+
 class Rows(Recorder):
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [("1", "one"), ("3", "three")]
