@@ -85,6 +85,18 @@ class PgKeyTable:
         return _found(row)
 
     @retry_on_disconnect()
+    def fetch_keys(
+        self, subjects: Sequence[UUID]
+    ) -> dict[UUID, tuple[bool, bytes | None]]:
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                f"SELECT subject_id, key FROM {self.keys}"
+                " WHERE subject_id = ANY(%s::uuid[])",
+                ([str(s) for s in subjects],),
+            )
+            return {_uuid(row[0]): _found(row[1:]) for row in curs.fetchall()}
+
+    @retry_on_disconnect()
     def destroy(self, subjects: Sequence[UUID]) -> None:
         with self.datastore.cursor() as curs:
             curs.execute(
@@ -161,6 +173,23 @@ class SQLiteKeyTable:
             )
             row = c.fetchone()
         return _found(row)
+
+    def fetch_keys(
+        self, subjects: Sequence[UUID]
+    ) -> dict[UUID, tuple[bool, bytes | None]]:
+        found: dict[UUID, tuple[bool, bytes | None]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(subjects), 500):
+                chunk = [s.hex for s in subjects[start : start + 500]]
+                marks = ", ".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT subject_id, key FROM {self.keys}"
+                    f" WHERE subject_id IN ({marks})",
+                    chunk,
+                )
+                for subject_id, key in c.fetchall():
+                    found[UUID(hex=subject_id)] = _found((key,))
+        return found
 
     def destroy(self, subjects: Sequence[UUID]) -> None:
         with self.datastore.transaction(commit=True) as c:

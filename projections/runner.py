@@ -179,7 +179,10 @@ class Runner:
 
     def _read(self, position: int, head: int) -> Page:
         notifications = self._page(position, head)
-        to_event = self.log.mapper.to_domain_event
+        mapper = self.log.mapper
+        if hasattr(mapper, "preload_keys"):  # the page's keys in one query
+            mapper.preload_keys(notifications)
+        to_event = mapper.to_domain_event
         return notifications, [to_event(n) for n in notifications], head
 
     def _page(self, position: int, head: int) -> Sequence[Any]:

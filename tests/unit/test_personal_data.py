@@ -357,3 +357,43 @@ class TestSnapshots:
         assert app.repository.get(call.id).notes == ERASED
         assert app.repository.get(contact.id, version=1).given_name == ERASED
         app.close()
+
+
+class TestPreloadingKeys:
+    """A reader in a fresh process (a rebuild, ``sfa projections run``)
+    fetches the keys of a page of events in one query, not one per person,
+    and reads exactly what reading them one by one gives."""
+
+    def test_a_fresh_reader_fetches_a_pages_keys_in_one_query(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "sfa.db"
+        writer = sqlite_app(path)
+        people = [ada() for _ in range(20)]
+        writer.save(*people)
+        run(writer, forget_contact, ForgetContact(contact_id=people[0].id))
+        writer.close()
+        reader, one_by_one = sqlite_app(path), sqlite_app(path)
+        mapper: Any = reader.mapper
+        queries: list[str] = []
+        table = mapper.keys.table
+        for name in ("fetch_key", "fetch_keys"):
+            method = getattr(table, name)
+
+            def counted(*args: Any, _m: Any = method, _n: str = name, **kw: Any) -> Any:
+                queries.append(_n)
+                return _m(*args, **kw)
+
+            setattr(table, name, counted)
+        page = reader.recorder.select_notifications(start=1, limit=100)
+
+        mapper.preload_keys(page)
+        read = [mapper.to_domain_event(n) for n in page]
+
+        assert queries == ["fetch_keys"]
+        expected = [one_by_one.mapper.to_domain_event(n) for n in page]
+        assert [vars(e) for e in read] == [vars(e) for e in expected]
+        names = [e.given_name for e in read if hasattr(e, "given_name")]
+        assert names == [ERASED] + ["Adaqzx"] * 19
+        reader.close()
+        one_by_one.close()
