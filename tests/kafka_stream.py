@@ -78,16 +78,19 @@ def read_kafka_python(
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
     )
-    partitions = [
-        TopicPartition(topic, p)
-        for topic in topics
-        for p in consumer.partitions_for_topic(topic) or ()
-    ]
+    deadline = time.monotonic() + timeout
+    while True:  # the relay may not have made every topic yet
+        known = {topic: consumer.partitions_for_topic(topic) for topic in topics}
+        if all(known.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+        consumer.topics()  # asks the broker for fresh metadata
+    partitions = [TopicPartition(t, p) for t, ps in known.items() for p in ps or ()]
+    assert partitions, f"no partitions of {sorted(topics)} within {timeout} s"
     consumer.assign(partitions)
     consumer.seek_to_beginning()
     received: list[Received] = []
     seen: set[str] = set()
-    deadline = time.monotonic() + timeout
     try:
         while not want <= seen and time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=500).values():
