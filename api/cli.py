@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from eventsourcing.persistence import PersistenceError
 
 from api import cli_demo, cli_leads, cli_outreach, cli_territories, kafka_cli
+from infra import gc_tuning
 from infra.bootstrap import Container, bootstrap
 from infra.projection_host import ProjectionHost, UnknownView, progress_printer
 from infra.settings import Settings, SettingsError
@@ -68,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"sfa: development admin token: {settings.dev_token}")
         print("sfa: (set SFA_API_TOKENS to choose tokens; this one changes each start)")
     sys.stdout.flush()
+    gc_tuning.tune()
     if args.no_views:
         print("sfa: views not followed here (run: sfa projections run)")
     elif settings.projections_source == "kafka":
@@ -100,9 +102,11 @@ def projections(args: argparse.Namespace) -> int:
                 position = host.rebuild(name, show)
                 print(f"\nsfa: view {name} rebuilt to position {position}")
         elif container.settings.projections_source == "kafka":
+            gc_tuning.tune()
             kafka_cli.start_view_workers(container, args.names or None)
             _run_until_interrupted(None, None)
         else:
+            gc_tuning.tune()
             _run_until_interrupted(host, args.names or None)
     except UnknownView as e:
         print(f"sfa: {e.args[0]}", file=sys.stderr)

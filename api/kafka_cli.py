@@ -8,6 +8,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from infra import gc_tuning
+
 if TYPE_CHECKING:
     from infra.bootstrap import Container
 
@@ -31,6 +33,7 @@ def relay(args: argparse.Namespace) -> int:
             f"{found.position():,}; Ctrl-C stops",
             file=sys.stderr,
         )
+        gc_tuning.tune()
         with contextlib.suppress(KeyboardInterrupt):
             found.run()
     finally:
