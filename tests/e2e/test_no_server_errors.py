@@ -125,6 +125,10 @@ def sender(
         yield Sender(c, ids, container)
     container.projections.stop()
     container.close()
+    if request.param == "postgres":
+        with admin_cursor(request.getfixturevalue("postgres_url")) as curs:
+            name = urlsplit(settings.database_url or "").path.lstrip("/")
+            curs.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def own_database(url: str, suffix: str) -> str:
