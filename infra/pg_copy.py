@@ -22,28 +22,7 @@ from uuid import UUID
 
 import psycopg2.extensions
 
-NUL_STANDS_IN = "\ufffd"  # PostgreSQL text cannot hold NUL: a view shows this
-
-
-def _held(value: Any) -> Any:
-    """``value`` as PostgreSQL text can hold it: a NUL that reached the log
-    (before input refused it) stands as U+FFFD, so no view stops at it."""
-    if isinstance(value, str) and "\x00" in value:
-        return value.replace("\x00", NUL_STANDS_IN)
-    if isinstance(value, list | tuple):
-        return type(value)(_held(v) for v in value)
-    return value
-
-
-def _params(params: Any) -> Any:
-    if isinstance(params, list | tuple):
-        return [_held(v) for v in params]
-    return params
-
-
-_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": NUL_STANDS_IN}
-)
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _text(value: str) -> str:
@@ -80,14 +59,7 @@ def _line(row: Sequence[Any]) -> str:
 
 
 class CopyCursor(psycopg2.extensions.cursor):
-    """A cursor that can load rows with ``COPY`` (``Batch`` asks for it), and
-    writes NUL in text as ``NUL_STANDS_IN``."""
-
-    def execute(self, query: Any, vars: Any = None) -> None:
-        super().execute(query, _params(vars))
-
-    def mogrify(self, query: Any, vars: Any = None) -> bytes:
-        return super().mogrify(query, _params(vars))
+    """A cursor that can load rows with ``COPY`` (``Batch`` asks for it)."""
 
     def copy_rows(
         self, table: str, columns: str, rows: Sequence[Sequence[Any]]
