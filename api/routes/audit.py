@@ -26,6 +26,7 @@ from api.schemas.audit import (
     StreamOut,
     VerdictOut,
 )
+from commands.normalise import NO_NUL
 from infra import audit_log, ledger
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -33,7 +34,7 @@ NDJSON = "application/x-ndjson"
 PROGRESS_EXAMPLE = '{"done": 5000, "total": 9000}\n{"verdict": {"intact": true}}\n'
 
 Position = Annotated[int, Query(ge=0, le=2**62)]
-Name = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
+Name = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -19,6 +19,7 @@ from api.reads import wait_for_position
 from api.schemas.history import EntryOut, HistoryOut
 from api.schemas.lists import POSITION_MAX
 from commands.base import exists
+from commands.normalise import NO_NUL
 from infra.bootstrap import Container
 from projections.contact_history import ContactHistory
 from projections.contact_history_query import timeline
@@ -31,7 +32,7 @@ WAIT_SECONDS = 5.0
 Before = Annotated[int | None, Query(ge=1, le=POSITION_MAX, description="page cursor")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 MinPosition = Annotated[int | None, Query(ge=0, description="wait for this")]
-Filter = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
+Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 
 
 @dataclass

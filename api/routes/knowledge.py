@@ -16,11 +16,11 @@ from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
 from api.schemas.knowledge import EntryIn, EntryItem, EntryOut, EntryPage, EntryPatch
-from api.schemas.lists import NO_NUL
 from api.writes import WRITE_ERRORS, WriteDep, read_response
 from commands import knowledge as cmd
 from commands.base import Context, load
 from commands.knowledge import Kind
+from commands.normalise import NO_NUL
 from domain.knowledge import KnowledgeEntry
 from projections.catalog import Catalog
 from projections.catalog_query import knowledge

@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 from api.auth import Reader
 from api.deps import ContainerDep
 from api.reads import wait_for_position
-from api.schemas.lists import NO_NUL
 from api.schemas.products import (
     PriceIn,
     ProductIn,
@@ -30,6 +29,7 @@ from api.schemas.products import (
 from api.writes import WRITE_ERRORS, CatalogueWriteDep, read_response
 from commands import products as cmd
 from commands.base import Context, NotFound, load
+from commands.normalise import NO_NUL
 from domain.product import Product
 from projections.catalog import Catalog
 from projections.catalog_query import products

@@ -23,11 +23,11 @@ from fastapi import Query
 
 from commands.accounts import Status as AccountStatus
 from commands.activity_fields import Kind, Purpose
+from commands.normalise import NO_NUL
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 POSITION_MAX = 2**63 - 1  # a BIGINT: a larger position is refused, not a 500
 MinPosition = Annotated[int | None, Query(ge=0, description="wait for this")]
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused, not a 500
 Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 Search = Annotated[
     str | None,
