@@ -38,6 +38,7 @@ bench: $(VENV)/.dev-installed
 	$(PIP) -e ".[dev,bench]"
 	$(PY) -m benchmarks.bench_store
 	$(PY) -m benchmarks.bench_commands
+	$(PY) -m benchmarks.bench_serve
 	$(PY) -m benchmarks.bench_projections
 	$(PY) -m benchmarks.bench_outreach
 	$(PY) -m benchmarks.bench_reports

@@ -34,7 +34,7 @@ def realign(args: argparse.Namespace, container: Container | int) -> int:
         app, store = container.app, container.projections.store
         show = progress_printer("territories view", sys.stderr.write)
         container.projections.runner(Territories.name).catch_up(progress=show)
-        with store.transaction() as cursor:
+        with store.reading() as cursor:
             ids = account_ids(cursor, store.names(Territories))
         moves = assignment.plan(app, ids)
         _print(moves, len(ids))

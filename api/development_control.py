@@ -41,7 +41,7 @@ def rep_control(
     labels = [period.previous(n).label for n in range(trend, 0, -1)]
     store = container.projections.store
     thresholds = Thresholds()
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         lines = control_report(
             cursor,
             store.names(Control),

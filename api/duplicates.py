@@ -31,7 +31,7 @@ def stored_duplicates(
     if not host.wait_for(Dedup.name, position, wait):
         return None
     store = host.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         rows = duplicates_of(cursor, store.names(Dedup), record_id, MIN_SCORE, LIMIT)
     return [DuplicateOut.of(row[1], row[2], row[3], row[4]) for row in rows]
 
@@ -41,7 +41,7 @@ def probed_duplicates(
 ) -> list[DuplicateOut]:
     """Stored contacts like ``person`` and accounts like ``company``."""
     store = container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         found = likely(cursor, store.names(Dedup), person, company, MIN_SCORE, LIMIT)
     return [DuplicateOut.of(*item) for item in found]
 

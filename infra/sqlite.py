@@ -21,6 +21,7 @@ What this adds, and must hold:
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,19 @@ R = TypeVar("R", bound=ApplicationRecorder)
 
 _subscribers: dict[str, set[threading.Event]] = defaultdict(set)
 _subscribers_lock = threading.Lock()
+
+
+_write_locks: dict[str, threading.RLock] = {}
+
+
+def write_lock(db_name: str) -> threading.RLock:
+    """The lock this process's writers to one SQLite file take before
+    SQLite's own: the event store's and the views'. Waiting here is a
+    hand-off; waiting in SQLite's busy handler sleeps (up to 100 ms a time).
+    Re-entrant: a thread never waits for itself here."""
+    key = db_name if ":memory:" in db_name else os.path.realpath(db_name)
+    with _subscribers_lock:
+        return _write_locks.setdefault(key, threading.RLock())
 
 
 def _wake(db_name: str) -> None:
@@ -344,7 +358,8 @@ class SubscribableSQLiteRecorder(SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super().insert_events(stored_events, **kwargs)
+        with write_lock(self.db_name):
+            ids = super().insert_events(stored_events, **kwargs)
         if stored_events:
             _wake(self.db_name)
         return ids

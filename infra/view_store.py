@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from uuid import UUID
 from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore, quote_ident
 from infra.pg_schema import DDL_LOCK_KEY
+from infra.sqlite import write_lock
 from projections.view import Cursor, View
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,11 @@ class ViewStore(ABC):
 
     @abstractmethod
     def transaction(self) -> Any: ...
+
+    def reading(self) -> Any:
+        """A transaction for reads only: what the queries and ``position``
+        use (on SQLite it takes no write lock; see there)."""
+        return self.transaction()
 
     @abstractmethod
     def _rename(self, cursor: Cursor, old: str, new: str) -> None: ...
@@ -124,7 +131,7 @@ class ViewStore(ABC):
     prefix = ""
 
     def position(self, name: str) -> int:
-        with self.transaction() as cursor:
+        with self.reading() as cursor:
             cursor.execute(
                 f"SELECT position FROM {self.positions} WHERE name = %s", [name]
             )
@@ -254,12 +261,31 @@ class _SQLiteCursor:
 
 
 class SQLiteViewStore(ViewStore):
+    """Views in the engine's SQLite file (WAL mode), each thread on a
+    connection of its own, kept between transactions.
+
+    - ``transaction`` (the runners' batches, DDL) takes SQLite's write lock
+      up front (``BEGIN IMMEDIATE``), after this process's lock on the file
+      (``infra.sqlite.write_lock``, shared with the event store): waiting
+      in-process is a hand-off, not SQLite's sleeping busy handler. A batch
+      holding it must never wait for the event store's writer pool (it reads
+      events from the read pool only; see ``infra.sqlite.ReadWriteDatastore``
+      for the lock order).
+    - ``reading`` is a snapshot that takes no lock a writer needs.
+    - Commits are not flushed to disk one by one (``synchronous=NORMAL``):
+      a power cut can lose a view's last batches, rows and position
+      together, and the runner applies them again from the log (whose
+      writes are flushed).
+    """
+
     kind = "sqlite"
     prefix = "projections_"
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self.positions = self.qualified("positions")
+        self._lock = write_lock(self.path)
+        self._local = threading.local()
 
     def qualified(self, table: str) -> str:
         return quote_ident(f"projections_{table}")
@@ -269,20 +295,46 @@ class SQLiteViewStore(ViewStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        with self._lock, self._session("BEGIN IMMEDIATE", "COMMIT") as cursor:
+            yield cursor
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        with self._session("BEGIN", "ROLLBACK") as cursor:
+            yield cursor
+
+    @contextmanager
+    def _session(self, begin: str, end: str) -> Iterator[Cursor]:
+        """On the thread's connection, or, inside another of the thread's
+        transactions, on one of its own. A failed transaction closes its
+        connection (which rolls back whatever it left open)."""
+        kept: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        nested = kept is not None and kept.in_transaction
+        conn = self._connect() if kept is None or nested else kept
+        if not nested:
+            self._local.conn = conn
         try:
-            # SQLite's write lock up front, on a connection of the store's
-            # own: a batch holding it must never wait for the event store's
-            # writer pool (it reads events from the read pool only; see
-            # ``infra.sqlite.ReadWriteDatastore`` for the lock order).
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield _SQLiteCursor(conn.cursor())
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
+            conn.execute(begin)
+            yield _SQLiteCursor(conn.cursor())
+            conn.execute(end)
+        except BaseException:
+            if not nested:
+                self._local.conn = None
+            conn.close()
+            raise
+        if nested:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def close(self) -> None:
+        """Closes this thread's connection (another thread's closes when
+        that thread ends)."""
+        conn, self._local.conn = getattr(self._local, "conn", None), None
+        if conn is not None:
             conn.close()
 
     def _rename(self, cursor: Cursor, old: str, new: str) -> None:

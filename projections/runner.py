@@ -14,9 +14,11 @@ What must hold:
   last position and head it saw, with the error.
 
 Catching up (full pages), the next page is read and decoded in a thread
-while the current one is applied (``ReadAhead``): a page is the same
-whenever it is read (the log below the head does not change), and it is
-used only if the batch's locked position is where it starts. The view's
+while the current one is applied (``ReadAhead``); otherwise a batch reads
+its page before its transaction begins (``Early``: on SQLite the file's
+one write lock is then held only to apply it). A page is the same whenever
+it is read (the log below the head does not change), and it is used only if
+the batch's locked position is where it starts. The view's
 lookup cache (``Step.lookup``) outlives its batch while this runner is the
 only one moving the view: kept if the batch's locked position is the one
 this runner last committed, dropped with any batch that fails, and bounded
@@ -94,6 +96,17 @@ class ReadAhead:
         return self._page
 
 
+class Early:
+    """A page read before its batch's transaction began (``Runner.step``)."""
+
+    def __init__(self, read: Callable[[int, int], Page], start: int, stop: int):
+        self.start, self.stop = start, stop
+        self._page = read(start, stop)
+
+    def page(self) -> Page:
+        return self._page
+
+
 @dataclass
 class Status:
     name: str
@@ -127,7 +140,7 @@ class Runner:
         self.behind_since: float | None = None
         self.seen = (0, 0)  # the last position and head status could read
         self.wake = threading.Event()
-        self._ahead: ReadAhead | None = None
+        self._ahead: ReadAhead | Early | None = None
         self._cache: dict[Any, Any] = {}
         self._saved = -1  # the position this runner last committed
 
@@ -141,6 +154,8 @@ class Runner:
         head = self.head()
         if until is not None:
             head = min(head, until)
+        if self._ahead is None and 0 <= self._saved < head:
+            self._ahead = Early(self._read, self._saved, head)
         cache, self._cache = self._cache, {}  # lost if the batch fails
         with self.store.transaction() as cursor:
             position = self.store.lock_position(cursor, self.tracking_name)

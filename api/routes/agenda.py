@@ -102,7 +102,7 @@ def rep_agenda(
         raise NotFound(f"no rep {rep_id}")
     wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
     day, store = query.day(), container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         found = agenda(
             cursor,
             store.names(Agenda),

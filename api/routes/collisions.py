@@ -62,7 +62,7 @@ def collisions(
     wait_for_position(container, VIEW, min_position, WAIT_SECONDS)
     store, policy = container.projections.store, container.app.outreach_policy
     now = dt.datetime.now(dt.UTC)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         rows = current(cursor, store.names(Outreach), customer, now, policy)
     return CollisionsOut(
         account_id=account_id,
@@ -92,7 +92,7 @@ def list_overrides(
     For managers, admins and auditors."""
     wait_for_position(container, VIEW, min_position, WAIT_SECONDS)
     store = container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         names = store.names(Outreach)
         rows = overrides(cursor, names, rep_id=rep_id, before=before, limit=limit + 1)
     more = len(rows) > limit

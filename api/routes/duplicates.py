@@ -50,7 +50,7 @@ def duplicate_pairs(
     merged records are left out."""
     wait_for_position(container, VIEW, min_position, WAIT_SECONDS)
     store = container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         rows = all_pairs(cursor, store.names(Dedup), type, min_score, limit + 1, offset)
     items = [
         PairOut(record_id=r[0], **DuplicateOut.of(r[1], r[2], r[3], r[4]).model_dump())
@@ -76,7 +76,7 @@ def record_duplicates(
         raise NotFound(f"no {kind.__name__.lower()} {record_id}")
     wait_for_position(container, VIEW, min_position, WAIT_SECONDS)
     store = container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         rows = duplicates_of(cursor, store.names(Dedup), record_id, min_score, limit)
     return DuplicatesOut(
         record_id=record_id,

@@ -68,7 +68,7 @@ def forecast_accuracy(
     wait_for_position(container, Forecast.name, min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(Forecast.name)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         found = accuracy(
             cursor,
             store.names(Forecast),

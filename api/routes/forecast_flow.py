@@ -107,7 +107,7 @@ def deal_flow(
     wait_for_position(container, Forecast.name, min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(Forecast.name)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         found = flow(cursor, store.names(Forecast), period=wanted, start=start, end=end)
     return FlowsOut.model_validate(
         {

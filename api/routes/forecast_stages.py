@@ -81,7 +81,7 @@ def forecast_stages(
     wait_for_position(container, Forecast.name, min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(Forecast.name)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         names = store.names(Forecast)
         rates = {(r.pipeline_id, r.stage): r for r in stage_rates(cursor, names, as_of)}
         times = stage_times(cursor, names, as_of or dt.datetime.now(dt.UTC))

@@ -113,7 +113,7 @@ def get_forecast(
         wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)  # the rows are at least as recent
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         names = store.names(Forecast)
         observed = []
         if query.method == "historical":

@@ -80,7 +80,7 @@ def history(
     wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
     record_ids = absorbed(container, record_id)
     store = container.projections.store
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         rows = timeline(
             cursor,
             store.names(ContactHistory),

@@ -64,7 +64,7 @@ def list_entries(
     store = container.projections.store
     position = store.position(VIEW)
     filters = {"product_id": product_id, "kind": kind, "status": status}
-    with store.transaction() as c:
+    with store.reading() as c:
         page = knowledge(
             c,
             store.names(Catalog),

@@ -74,7 +74,7 @@ def list_lead_lists(
     wait_for_position(container, LeadSources.name, min_position, 5.0)
     store = container.projections.store
     position = store.position(LeadSources.name)
-    with store.transaction() as c:
+    with store.reading() as c:
         rows, after = lists(
             c, store.names(LeadSources), after=cursor, limit=limit, search=search,
             source=source,

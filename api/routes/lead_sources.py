@@ -40,7 +40,7 @@ def lead_source_report(
     store = container.projections.store
     position = store.position(LeadSources.name)
     start, end = as_stored(since), as_stored(until)
-    with store.transaction() as c:
+    with store.reading() as c:
         rows = lead_sources(
             c, store.names(LeadSources), since=start, until=end, source=source
         )

@@ -63,7 +63,7 @@ def listing(
     wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)  # the rows read below are at least this new
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         page = select_page(
             cursor,
             store.names(Lists),

@@ -80,7 +80,7 @@ def list_orders(
     wait_for_position(container, Commerce.name, min_position, 5.0)
     store = container.projections.store
     position = store.position(Commerce.name)
-    with store.transaction() as c:
+    with store.reading() as c:
         page = orders(
             c,
             store.names(Commerce),

@@ -77,7 +77,7 @@ def list_products(
     position = store.position(VIEW)
     filters = {"status": status, "sku": sku and sku.strip().upper()}
     filters["currency"] = currency and currency.upper()
-    with store.transaction() as c:
+    with store.reading() as c:
         page = products(
             c, store.names(Catalog), after=cursor, limit=limit, search=q, **filters
         )

@@ -76,7 +76,7 @@ def list_quotes(
         "owner_id": owner_id,
         "status": status,
     }
-    with store.transaction() as c:
+    with store.reading() as c:
         page = quotes(c, store.names(Commerce), after=cursor, limit=limit, **filters)
     after = None if page.after is None else str(page.after)
     items = [QuoteItem.of(row) for row in page.rows]

@@ -92,7 +92,7 @@ def get_funnel(
     store = container.projections.store
     position = store.position(Recruiting.name)
     order = list(recruiting_pipeline(container.app)[0].keys)
-    with store.transaction() as c:
+    with store.reading() as c:
         rows = funnel(c, store.names(Recruiting), order, plan_id)
     sources = [
         SourceFunnelOut(**{k: getattr(r, k) for k in SourceFunnelOut.model_fields})
@@ -119,7 +119,7 @@ def list_candidates(
     store = container.projections.store
     position = store.position(Recruiting.name)
     filters = {"plan_id": plan_id, "position_key": position_key, "source": source}
-    with store.transaction() as c:
+    with store.reading() as c:
         page = candidates(
             c,
             store.names(Recruiting),

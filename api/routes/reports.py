@@ -87,7 +87,7 @@ def build(container: Container, query: ControlQuery) -> dict[str, Any]:
         wait_for_position(container, view, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     labels = [period.previous(n).label for n in range(query.trend, 0, -1)]
-    with store.transaction() as cursor:  # the position first: the rows are newer
+    with store.reading() as cursor:  # the position first: the rows are newer
         cursor.execute(
             f"SELECT position FROM {store.positions} WHERE name = %s", [VIEW]
         )

@@ -129,7 +129,7 @@ def territory_report(
         wait_for_position(container, view, min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(TerritoryCoverage.name)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         found = territories(
             cursor,
             store.names(TerritoryCoverage),

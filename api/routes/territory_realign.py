@@ -58,7 +58,7 @@ def _realign(
     head = app.recorder.max_notification_id() or 0
     wait_for_position(container, NAME, head, 30.0)
     store = container.projections.store
-    with store.transaction() as c:
+    with store.reading() as c:
         ids = account_ids(c, store.names(Territories))
     moves = assignment.plan(app, ids)
     digest = assignment.plan_digest(moves)

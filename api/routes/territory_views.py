@@ -47,7 +47,7 @@ def list_territories(
     wait_for_position(container, NAME, min_position, 5.0)
     store = container.projections.store
     position = store.position(NAME)
-    with store.transaction() as c:
+    with store.reading() as c:
         page = territories(
             c,
             store.names(Territories),
@@ -79,7 +79,7 @@ def territory_accounts(
     wait_for_position(container, NAME, min_position, 5.0)
     store = container.projections.store
     position = store.position(NAME)
-    with store.transaction() as c:
+    with store.reading() as c:
         after = None if cursor is None else str(cursor)
         page = accounts(
             c, store.names(Territories), territory_id, after=after, limit=limit
@@ -105,7 +105,7 @@ def assignment_history(
     store = container.projections.store
     position = store.position(NAME)
     when = as_stored(as_of)
-    with store.transaction() as c:
+    with store.reading() as c:
         rows = periods(
             c,
             store.names(Territories),

@@ -40,7 +40,7 @@ def time_report(
     wait_for_position(container, Control.name, min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(Control.name)
-    with store.transaction() as cursor:
+    with store.reading() as cursor:
         names = store.names(Control)
         rows = time_spent(cursor, names, period=wanted, group_by=group_by)
         who = rep_names(cursor, names) if group_by == "rep" else {}

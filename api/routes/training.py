@@ -68,7 +68,7 @@ def list_programmes(
         wait_for_position(container, view, min_position, 5.0)
     store = container.projections.store
     position = store.position(VIEW)
-    with store.transaction() as c:
+    with store.reading() as c:
         page = programmes(
             c, store.names(Development), after=cursor, limit=limit, status=status
         )
@@ -126,7 +126,7 @@ def get_development(
         wait_for_position(container, view, min_position, 5.0)
     store = container.projections.store
     position = store.position(VIEW)
-    with store.transaction() as c:
+    with store.reading() as c:
         found = development(c, store.names(Development), rep_id)
     control = rep_control(container, rep_id, period, trend)
     return DevelopmentOut.model_validate(
