@@ -62,7 +62,9 @@ class SalesApplication(Application[UUID]):
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
-        self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
+        self.after_save: list[Callable[[], None]] = []  # e.g. wake the relay
+        # called with the topics of the events a save recorded (the views)
+        self.after_save_topics: list[Callable[[set[str]], None]] = []
         # records saved last, lent to the next command changing them (None: off)
         self.write_cache: WriteCache | None = WriteCache()
         self.outreach_policy = Policy()  # the guard's windows and cap (settings)
@@ -78,6 +80,10 @@ class SalesApplication(Application[UUID]):
         recordings = super().save(*objs, **kwargs)
         for listener in self.after_save:
             listener()
+        if self.after_save_topics:
+            topics = {r.notification.topic for r in recordings}
+            for wake in self.after_save_topics:
+                wake(topics)
         return recordings
 
     def construct_repository(self) -> Repository[UUID]:

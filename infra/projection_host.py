@@ -72,7 +72,7 @@ class ProjectionHost:
         self.runners = {cls.name: Runner(cls(), store, app) for cls in views}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        app.after_save.append(self.wake)
+        app.after_save_topics.append(self.wake_for)
 
     def runner(self, name: str) -> Runner:
         try:
@@ -111,6 +111,13 @@ class ProjectionHost:
     def wake(self) -> None:
         for runner in self.runners.values():
             runner.wake.set()
+
+    def wake_for(self, topics: set[str]) -> None:
+        """Wakes the views that handle any of ``topics`` (the others are
+        woken by their polling, and by ``wait_for``)."""
+        for runner in self.runners.values():
+            if not runner.topic_set.isdisjoint(topics):
+                runner.wake.set()
 
     def wait_for(self, name: str, position: int, timeout: float = 5.0) -> bool:
         """True once view ``name`` has processed ``position``; False after

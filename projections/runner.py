@@ -134,6 +134,7 @@ class Runner:
         self.batch_size = batch_size
         self.tracking_name = view.name + ("__rebuild" if shadow else "")
         self.topics = sorted(get_topic(c) for c in type(view)._handlers)
+        self.topic_set = frozenset(self.topics)
         self.tables = store.names(type(view), shadow=shadow)
         store.create(type(view), shadow=shadow)
         self.last_error: str | None = None
