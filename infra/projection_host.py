@@ -125,7 +125,7 @@ class ProjectionHost:
         runner = self.runner(name)
         deadline = time.monotonic() + timeout
         pause = 0.005
-        while self.store.position(runner.tracking_name) < position:
+        while runner.applied(position) < position:
             if time.monotonic() >= deadline:
                 return False
             runner.wake.set()

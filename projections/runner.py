@@ -201,10 +201,10 @@ class Runner:
         to_event = mapper.to_domain_event
         return notifications, [to_event(n) for n in notifications], head
 
-    def _page(self, position: int, head: int) -> Sequence[Any]:
+    def _page(self, position: int, head: int, limit: int = 0) -> Sequence[Any]:
         return self.log.recorder.select_notifications(  # type: ignore[no-any-return]
             start=position,
-            limit=self.batch_size,
+            limit=limit or self.batch_size,
             stop=head,
             topics=self.topics,
             inclusive_of_start=False,
@@ -256,10 +256,21 @@ class Runner:
                 self.wake.wait(poll_interval)
                 self.wake.clear()
 
+    def applied(self, upto: int) -> int:
+        """How far, up to ``upto``, the view has applied the log: its stored
+        position, or ``upto`` when nothing the view handles lies between
+        (a view is woken only by writes it handles, and moves its position
+        over the others when it next runs)."""
+        stored = self.store.position(self.tracking_name)
+        if stored >= upto or self._page(stored, upto, limit=1):
+            return stored
+        return upto
+
     def status(self) -> Status:
         error = self.last_error
         try:
-            self.seen = (self.store.position(self.tracking_name), self.head())
+            head = self.head()
+            self.seen = (self.applied(head), head)
         except Exception as e:  # unreachable: what was last seen, and why
             error = error or f"{type(e).__name__}: {e}"
         position, head = self.seen

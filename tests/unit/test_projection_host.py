@@ -3,6 +3,7 @@ reported on, rebuilt."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,27 @@ class TestProjectionHost:
             0,
             None,
         )
+
+    def test_a_write_wakes_only_the_views_that_handle_it(
+        self, container: Container
+    ) -> None:
+        """Given running views that poll every 5 s, when a contact is
+        registered, then the views that handle it apply it at once; the
+        product catalog, which does not, is not woken (its stored position
+        stays), yet it is reported up to date and not waited for."""
+        host, store = container.projections, container.projections.store
+        host.start()
+        deadline = time.monotonic() + 5
+        while store.position("catalog") < 1:  # its first run, at start
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        position = register(container)
+        assert host.wait_for("contact_history", position, 2.0)
+        time.sleep(0.3)  # time enough for a woken view to move
+        assert store.position("catalog") < position
+        (catalog,) = [s for s in host.status() if s.name == "catalog"]
+        assert (catalog.position, catalog.lag_events) == (position, 0)
+        assert host.wait_for("catalog", position, 0.0)
 
     def test_waiting_for_a_future_position_times_out(
         self, container: Container
