@@ -11,6 +11,8 @@ and the body validated with FastAPI's own functions. Anything else (a body
 that is not ``application/json``, invalid JSON, a validation error,
 telemetry switched on) is handed to FastAPI's handler, which answers it as
 it always did: nothing has run but the dependencies, which write nothing.
+(A route with a ``dependency_overrides_provider`` is not plain: ours have
+none, so FastAPI applies no overrides to them either.)
 
 ``RouteIndex`` finds a request's route among those whose path can match
 its first segment, in the list's order, instead of trying every route
@@ -91,6 +93,7 @@ def is_plain(route: APIRoute) -> bool:
         )
         and len(dependant.body_params) <= 1
         and route.max_body_size is None
+        and route.dependency_overrides_provider is None
         and not (route.body_field and isinstance(route.body_field.field_info, Form))
         and all(_request_only(d) for d in dependant.dependencies)
     )
