@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
+from api.fast_path import index_routes, take_plain_way
 from api.routes import api_router
 from api.writes import document_headers
 from infra.bootstrap import Container, bootstrap
@@ -45,4 +46,6 @@ def create_app(build: Callable[[], Container] = bootstrap) -> FastAPI:
     problems.install(app)
     document_headers(api_router.routes)
     app.router.routes.extend(api_router.routes)
+    take_plain_way(api_router.routes)
+    index_routes(app.router)
     return app

@@ -29,12 +29,10 @@ class HttpWorker:
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
-        self.planned: list[UUID] = []
+        self.planned = worker.planned  # what ``next_kind`` looks at
 
     async def step(self, client: RawClient) -> Response:
         kind = self.worker.next_kind()
-        if kind == "complete" and not self.planned:
-            kind = "plan"
         fixture = self.worker.fixture
         if kind == "register":
             body = {
