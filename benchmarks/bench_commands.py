@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,10 +35,15 @@ from uuid import uuid4
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 from eventsourcing.persistence import StoredEvent
 
-from benchmarks.commands_http import HttpWorker, cpu_seconds, livez
+from benchmarks.commands_http import (
+    HEADERS,
+    HttpWorker,
+    cpu_seconds,
+    livez,
+    start_server,
+)
 from benchmarks.commands_mix import Fixture, Worker
 from benchmarks.http_load import closed_loop
 from benchmarks.store_admin import Admin
@@ -53,7 +57,6 @@ from infra.settings import Settings
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_commands"
 RESULTS = Path(__file__).resolve().parent / "results"
-TOKEN = "bench-token"
 CLIENTS = 16
 
 
@@ -103,46 +106,19 @@ def with_cpu(run: Callable[[], float], count: int) -> tuple[float, float]:
     return rate, round((time.process_time() - before) * 1000 / count, 3)
 
 
-def start_server(
-    url: str, port: int, log: Path, *flags: str
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SFA_DATABASE_URL": url,
-        "SFA_DB_SCHEMA": SCHEMA,
-        "SFA_PORT": str(port),
-        "SFA_API_TOKENS": json.dumps({TOKEN: {"name": "bench", "roles": ["admin"]}}),
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", *flags],
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError(f"sfa serve did not start; see {log}")
-
-
 def http_figures(app: SalesApplication, url: str, requests: int) -> dict[str, Any]:
     """(3) and (4) on ``sfa serve``; (3') and (4') on ``sfa serve --no-views``."""
     fixture = Fixture(app)
     workers = [HttpWorker(Worker(fixture, 1000 + n)) for n in range(CLIENTS)]
     port = 18000 + os.getpid() % 1000
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = HEADERS
     figures: dict[str, Any] = {}
     per_client = requests // CLIENTS
     steps = [w.step for w in workers]
     with tempfile.TemporaryDirectory() as tmp:
         for mark, flags in (("", ()), ("'", ("--no-views",))):
-            server = start_server(url, port, Path(tmp) / "server.log", *flags)
+            settings = {"SFA_DATABASE_URL": url, "SFA_DB_SCHEMA": SCHEMA}
+            server = start_server(settings, port, Path(tmp) / "server.log", *flags)
             try:
                 print(f"(3{mark}) trivial route ...", file=sys.stderr)
                 figures[f"ceiling{mark}"] = serve_load(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,13 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 import httpx
 import psycopg2
 
-from benchmarks.commands_http import HttpWorker, cpu_seconds, livez
+from benchmarks.commands_http import (
+    HEADERS,
+    HttpWorker,
+    cpu_seconds,
+    livez,
+    start_server,
+)
 from benchmarks.commands_mix import Fixture, Worker
 from benchmarks.http_load import closed_loop
 from benchmarks.store_report import machine_info
@@ -46,9 +51,7 @@ from commands.pipelines import ensure_default_pipeline
 from infra.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TOKEN = "bench-token"
 CLIENTS = 16
-HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @contextmanager
@@ -69,33 +72,6 @@ def store(postgres: str | None) -> Iterator[dict[str, str]]:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
-
-
-def serve(
-    settings: dict[str, str], port: int, log: Path, *flags: str
-) -> subprocess.Popen[bytes]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SFA_")},
-        **settings,
-        "SFA_PORT": str(port),
-        "SFA_API_TOKENS": json.dumps({TOKEN: {"name": "bench", "roles": ["admin"]}}),
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", *flags],
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError(f"sfa serve did not start; see {log}")
 
 
 def caught_up(port: int) -> None:
@@ -132,7 +108,7 @@ def run(requests: int, postgres: str | None) -> dict[str, Any]:
         steps = [HttpWorker(Worker(fixture, n)).step for n in range(CLIENTS)]
         app.close()
         for key, flags in (("no_views", ("--no-views",)), ("views", ())):
-            server = serve(settings, port, Path(tmp) / f"{key}.log", *flags)
+            server = start_server(settings, port, Path(tmp) / f"{key}.log", *flags)
             try:
                 if key == "no_views":
                     print("(a) trivial route ...", file=sys.stderr)

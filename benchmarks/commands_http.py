@@ -2,12 +2,59 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
+
+import httpx
 
 from benchmarks.commands_mix import Worker
 from benchmarks.raw_http import RawClient, Response
+
+TOKEN = "bench-token"
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+SERVER_SETTINGS = {
+    "SFA_DATABASE_URL",
+    "SFA_SQLITE_PATH",
+    "SFA_DB_SCHEMA",
+    "SFA_API_TOKENS_FILE",
+    "SFA_HOST",
+}
+
+
+def start_server(
+    settings: dict[str, str], port: int, log: Path, *flags: str
+) -> subprocess.Popen[bytes]:
+    """``sfa serve`` on ``port`` with the store ``settings`` (``SFA_...``
+    variables: this environment's store and tokens are not passed on) and
+    an admin token, ``TOKEN``; returns once it answers."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in SERVER_SETTINGS},
+        **settings,
+        "SFA_PORT": str(port),
+        "SFA_API_TOKENS": json.dumps({TOKEN: {"name": "bench", "roles": ["admin"]}}),
+    }
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", *flags],
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"sfa serve did not start; see {log}")
 
 
 def cpu_seconds(pid: int) -> float | None:
