@@ -258,13 +258,14 @@ class Runner:
 
     def applied(self, upto: int) -> int:
         """How far, up to ``upto``, the view has applied the log: its stored
-        position, or ``upto`` when nothing the view handles lies between
-        (a view is woken only by writes it handles, and moves its position
-        over the others when it next runs)."""
+        position, or as far as the log goes towards ``upto`` when nothing
+        the view handles lies between (a view is woken only by writes it
+        handles, and moves its position over the others when it next runs)."""
         stored = self.store.position(self.tracking_name)
-        if stored >= upto or self._page(stored, upto, limit=1):
+        if stored >= upto:
             return stored
-        return upto
+        upto = min(upto, self.head())
+        return stored if self._page(stored, upto, limit=1) else max(stored, upto)
 
     def status(self) -> Status:
         error = self.last_error
