@@ -50,8 +50,9 @@ class SalesApplication(Application[UUID]):
 
     Its name prefixes the store's tables: ``sfa_events``, ``sfa_snapshots``.
     Aggregates are read from the store, except that a command changing a
-    record this process saved may start from a copy of it
-    (``commands.write_cache``: the save's version check proves it current).
+    record this process saved may start from a copy of it, and one checking
+    a record this process saved or checked may check a copy of it
+    (``commands.write_cache``: the save's version checks prove them current).
     (The library's cache, ``AGGREGATE_CACHE_MAXSIZE``, serialises loads of
     one record behind a lock; with short histories it measured slower under
     concurrent commands: see benchmarks/bench_commands.py.)
@@ -65,6 +66,10 @@ class SalesApplication(Application[UUID]):
         self.after_save: list[Callable[[], None]] = []  # e.g. wake the views
         # records saved last, lent to the next command changing them (None: off)
         self.write_cache: WriteCache | None = WriteCache()
+        # whether the store checks the records a save relied on: they are lent too
+        self.checks_expected_versions = bool(
+            getattr(self.recorder, "checks_expected_versions", False)
+        )
         self.outreach_policy = Policy()  # the guard's windows and cap (settings)
         # ids of existing records a lead being imported is likely to be (the
         # dedup view's finder, set by ``infra.bootstrap.assemble``)

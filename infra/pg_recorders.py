@@ -7,6 +7,10 @@ What must hold:
   gapless: a reader never sees position N+1 before N is visible.
 - One round trip per write. Events (and an optional tracking record) go in
   through one server-side function call, committed on its own.
+- A write may name records it relied on without changing them, each with
+  the version it saw (``expect=``): under the log's lock, before anything is
+  inserted, each must still be at that version, else the write records
+  nothing and fails as a version conflict does (``IntegrityError``).
 - The events table accepts inserts only: triggers refuse UPDATE, DELETE and
   TRUNCATE in the database itself.
 - Every event is sealed into the ledger's hash chain by the same function,
@@ -185,6 +189,7 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
 class _Write:
     events: Sequence[es.StoredEvent]
     reply: dict[str, Any] | None
+    expect: dict[Any, int] | None = None  # record id -> version
 
 
 def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
@@ -207,6 +212,7 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
 
     chained = True
     checkpoint_every = CHECKPOINT_EVERY
+    checks_expected_versions = True  # ``expect=`` of insert_events
 
     def __init__(
         self, datastore: PgDatastore, *, events_table_name: str = "stored_events"
@@ -266,12 +272,14 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[es.StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Positions of the events; ``idempotency=`` records a reply with them.
+        """Positions of the events; ``idempotency=`` records a reply with them;
+        ``expect=`` (record id -> version) names records the events rely on,
+        which must still be at those versions (module doc).
 
         Writes without tracking go through the group committer: those that
         arrive together share one transaction, each with its own positions.
         """
-        write = _Write(stored_events, kwargs.get("idempotency"))
+        write = _Write(stored_events, kwargs.get("idempotency"), kwargs.get("expect"))
         tracking: es.Tracking | None = kwargs.get("tracking")
         if tracking is not None:
             return self._insert([write], self._tracking_args(tracking))[0]
@@ -301,15 +309,29 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         events = [event for write in writes for event in write.events]
         ends: list[int] = []
         replies: list[dict[str, Any]] = []
+        expected: list[tuple[Any, int]] = []
+        written: set[Any] = set()
         for write in writes:
             ends.append((ends[-1] if ends else 0) + len(write.events))
             if write.reply is not None:
                 replies.append({**write.reply, "end": ends[-1]})
+            expect = write.expect or {}
+            if not written.isdisjoint(expect):  # changed earlier in this batch
+                raise es.IntegrityError("a record this write relied on changed")
+            expected.extend(expect.items())
+            written.update(event.originator_id for event in write.events)
         with self.datastore.cursor() as curs:
             curs.execute(
                 f"SELECT {self.insert_function}(%s::uuid[], %s::bigint[],"
-                " %s::text[], %s::bytea[], %s, %s, %s, %s, %s::jsonb)",
-                [*_columns(events), *tracking_args, Json(replies) if replies else None],
+                " %s::text[], %s::bytea[], %s, %s, %s, %s, %s::jsonb,"
+                " %s::uuid[], %s::bigint[])",
+                [
+                    *_columns(events),
+                    *tracking_args,
+                    Json(replies) if replies else None,
+                    [i for i, _ in expected] or None,
+                    [v for _, v in expected] or None,
+                ],
             )
             row = curs.fetchone()
         head = row[0] if row and row[0] is not None else 0
