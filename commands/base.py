@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
@@ -53,10 +55,16 @@ class Command(BaseModel):
         return data
 
 
+_ATOMS = frozenset({UUID, int, bool, float, Decimal, datetime, date, type(None)})
+
+
 def holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
+    kind = type(value)  # the common kinds first, without isinstance checks
+    if kind is str or isinstance(value, str):
         return "\x00" in value
-    if isinstance(value, Mapping):
+    if kind in _ATOMS:
+        return False
+    if kind is dict or isinstance(value, Mapping):
         return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
         return any(holds_nul(v) for v in value)
