@@ -1,18 +1,20 @@
-"""The records this process saved last, lent to the next command that changes
-them, so that such a command need not read them back from the store.
+"""The records this process saved (or its commands checked) last, lent to the
+next command that changes (or checks) them, so that such a command need not
+read them back from the store.
 
 What must hold:
 - Only a command about to change a record borrows it (``load_for_write``,
-  the opportunity a stage change moves, the outreach ledger). Reads
-  (``GET``, ``exists``, the records a command only checks) come from the
-  store as before.
-- A borrowed record is a copy (``lend``): a cached record is never changed,
-  so an answer made from a saved record cannot change under it.
+  the opportunity a stage change moves, the outreach ledger). ``GET`` and
+  ``load`` read the store.
 - Where the store can check the versions of records a write relies on
   without changing them (``checks_expected_versions`` of the recorder), the
-  records a command only checks (owner, account, pipeline, ...) are lent
-  too (``consult``), and its save names each with the version it saw: the
-  store records nothing unless all are still at those versions.
+  records a command only checks (``exists``, ``load_many``: owner, account,
+  pipeline, ...) are lent too (``consult``; those it read from the store
+  are kept, ``keep``), and its save names each with the version it saw: the
+  store records nothing unless all are still at those versions. Elsewhere
+  they are read from the store.
+- A lent record is a copy (``lend``): a cached record is never changed,
+  so an answer made from a saved record cannot change under it.
 - A cached record may be stale (another process wrote it since). A command
   is therefore only accepted on what it borrowed if it writes every record it
   borrowed, so the store's version check proves the copy was current
