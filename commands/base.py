@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
@@ -22,7 +24,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from commands.application import SalesApplication, project
-from commands.write_cache import Loan, Reread, borrow, current_loan
+from commands.write_cache import Loan, Reread, borrow, consult, current_loan, keep
 from domain.base import Actor, DomainError, RuleBroken, acting_as
 
 
@@ -53,10 +55,16 @@ class Command(BaseModel):
         return data
 
 
+_ATOMS = frozenset({UUID, int, bool, float, Decimal, datetime, date, type(None)})
+
+
 def holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
+    kind = type(value)  # the common kinds first, without isinstance checks
+    if kind is str or isinstance(value, str):
         return "\x00" in value
-    if isinstance(value, Mapping):
+    if kind in _ATOMS:
+        return False
+    if kind is dict or isinstance(value, Mapping):
         return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
         return any(holds_nul(v) for v in value)
@@ -152,19 +160,28 @@ def load_many(
     app: SalesApplication, ids: Iterable[UUID | None]
 ) -> dict[UUID, Aggregate | None]:
     """The current record of each id (``None`` ids are skipped; an id that
-    names no record maps to ``None``, as ``exists`` answers), in one round
-    trip when the recorder has ``select_events_many`` and the repository
-    neither caches nor snapshots; otherwise one ``exists`` per id."""
-    wanted = list(dict.fromkeys(i for i in ids if i is not None))
+    names no record maps to ``None``, as ``exists`` answers): those the
+    running command may consult in the write cache from there, the others in
+    one round trip when the recorder has ``select_events_many`` and the
+    repository neither caches nor snapshots; otherwise one ``exists`` per id."""
+    found: dict[UUID, Aggregate | None] = {}
+    wanted = []
+    for i in dict.fromkeys(i for i in ids if i is not None):
+        lent = consult(i)
+        if lent is None:
+            wanted.append(i)
+        else:
+            found[i] = lent
     recorder = app.recorder
     direct = app.snapshots is None and app.repository.cache is None
     if len(wanted) < 2 or not direct or not hasattr(recorder, "select_events_many"):
-        return {i: exists(app, i) for i in wanted}
+        return found | {i: exists(app, i) for i in wanted}
     stored = cast(ManyStore, recorder).select_events_many(wanted)
     to_event = app.mapper.to_domain_event
-    found: dict[UUID, Aggregate | None] = dict.fromkeys(wanted)
+    found.update(dict.fromkeys(wanted))
     for aggregate_id, events in stored.items():
-        found[aggregate_id] = project(None, (to_event(e) for e in events))
+        found[aggregate_id] = record = project(None, (to_event(e) for e in events))
+        keep(record)
     return found
 
 
@@ -175,10 +192,10 @@ def load(
     ctx: Context,
     loaded: Loaded | None = None,
 ) -> A:
-    """The current aggregate (from ``loaded`` if read ahead there); ``NotFound``
-    if absent or of another kind; ``StaleVersion`` if the caller expected
-    another version."""
-    aggregate = exists(app, aggregate_id, loaded)
+    """The current aggregate (from ``loaded`` if read ahead there, else from
+    the store); ``NotFound`` if absent or of another kind; ``StaleVersion`` if
+    the caller expected another version."""
+    aggregate = _stored(app, aggregate_id, loaded)
     if not isinstance(aggregate, cls):
         raise NotFound(f"no {cls.__name__.lower()} {aggregate_id}")
     expected = ctx.expected_version
@@ -212,7 +229,22 @@ def load_for_write(
 def exists(
     app: SalesApplication, aggregate_id: UUID, loaded: Loaded | None = None
 ) -> Aggregate | None:
-    """The current record, or ``None``; from ``loaded`` if read ahead there."""
+    """The current record, or ``None``; from ``loaded`` if read ahead there,
+    else from the write cache if the running command may consult it there
+    (``commands.write_cache``), else from the store."""
+    if loaded is not None and aggregate_id in loaded:
+        return loaded[aggregate_id]
+    found = consult(aggregate_id)
+    if found is None:
+        found = _stored(app, aggregate_id)
+        if found is not None:
+            keep(found)
+    return cast("Aggregate | None", found)
+
+
+def _stored(
+    app: SalesApplication, aggregate_id: UUID, loaded: Loaded | None = None
+) -> Aggregate | None:
     if loaded is not None and aggregate_id in loaded:
         return loaded[aggregate_id]
     try:
@@ -291,10 +323,10 @@ def save(
     process keeps them for the next command that changes them."""
     aggregates = (primary, *others)
     loan = current_loan.get()
-    if loan is not None:
-        loan.check(aggregates)
-    claim = ctx.idempotency
     kwargs: dict[str, Any] = {}
+    if loan is not None and (expected := loan.check(aggregates)):
+        kwargs["expect"] = expected  # the records it relied on, unchanged
+    claim = ctx.idempotency
     if claim is not None:
         kwargs["idempotency"] = {
             "key": claim.key,
@@ -335,15 +367,18 @@ def execute(
     """Run one command: every event it creates names the caller and its
     correlation and causation ids. The one way in for HTTP, CLI and Kafka.
 
-    The command may change records as this process saved them last
-    (``commands.write_cache``); if it borrowed any and is refused, or would
-    not write one it borrowed, it is decided again from the store."""
+    The command may change or check records as this process saved them last
+    (``commands.write_cache``); if it was lent any and is refused, would not
+    write one it borrowed, or answers without saving, it is decided again
+    from the store."""
     actor = Actor(ctx.caller.name, ctx.correlation_id, ctx.causation_id)
     with acting_as(actor):
-        loan = Loan(app.write_cache)
+        loan = Loan(app.write_cache, checked=app.checks_expected_versions)
         token = current_loan.set(loan)
         try:
-            return handler(app, command, ctx)
+            outcome = handler(app, command, ctx)
+            if not loan.used or loan.closed:  # lent nothing, or its save decided
+                return outcome
         except (DomainError, Reread):
             if not loan.used or loan.wrote:  # a retry must not write twice
                 raise

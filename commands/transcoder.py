@@ -1,12 +1,17 @@
-"""The library's JSON transcoder, decoding with ``orjson``.
+"""The library's JSON transcoder, with ``orjson`` doing the JSON.
 
 Reading events (loading records for commands, views catching up) spends most
-of its time decoding JSON; ``orjson`` parses several times faster than the
-standard library. What must hold:
+of its time decoding JSON, and saving them a good part of its time encoding
+it; ``orjson`` does both several times faster than the standard library.
+What must hold:
 
-- The stored format does not change: encoding stays the library's (``orjson``
-  would write UUIDs and datetimes as plain strings, not as the tagged
-  ``{"_type_": ..., "_data_": ...}`` objects the decoder turns back).
+- The stored format does not change: encoding gives exactly the library's
+  bytes. ``orjson`` would write UUIDs and datetimes as plain strings, so
+  values of registered types are first turned into the tagged
+  ``{"_type_": ..., "_data_": ...}`` objects the library writes; anything
+  whose text ``orjson`` might write otherwise (a float, an integer beyond 64
+  bits, a subclass, a key that is not a string, an unregistered type) sends
+  the whole object to the library's encoder.
 - Decoding gives exactly what the library's decoder gives: tagged objects are
   turned back innermost first, as its ``object_hook`` does. A document
   ``orjson`` refuses (``NaN``) goes to the library's decoder, and so does one
@@ -39,6 +44,13 @@ class _Doubtful(Exception):
     """``orjson`` may have read a large integer as a float."""
 
 
+class _Unusual(Exception):
+    """A value ``orjson`` might write otherwise than the library's encoder."""
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})  # written alike by both
+
+
 def _uuid(data: str) -> UUID:
     """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` writes, built as
     ``UUID.__init__`` builds it, without its parsing of other spellings."""
@@ -67,6 +79,31 @@ class FastJSONTranscoder(JSONTranscoder):
         super().register(transcoding)
         direct = _DIRECT.get(type(transcoding), transcoding.decode)
         self.decoders[transcoding.name] = direct
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(self._tagged(obj))
+        except (_Unusual, orjson.JSONEncodeError):
+            return super().encode(obj)
+
+    def _tagged(self, obj: Any) -> Any:
+        """``obj`` with values of registered types as the library tags them."""
+        kind = type(obj)
+        if kind in _PLAIN:
+            return obj
+        if kind is dict:
+            if not all(type(key) is str for key in obj):
+                raise _Unusual
+            return {key: self._tagged(value) for key, value in obj.items()}
+        if kind is list or kind is tuple:
+            return [self._tagged(value) for value in obj]
+        transcoding = self.types.get(kind)
+        if transcoding is None:  # a float, a subclass, an unregistered type
+            raise _Unusual
+        return {
+            "_type_": transcoding.name,
+            "_data_": self._tagged(transcoding.encode(obj)),
+        }
 
     def decode(self, data: bytes) -> Any:
         try:

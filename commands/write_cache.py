@@ -1,18 +1,27 @@
-"""The records this process saved last, lent to the next command that changes
-them, so that such a command need not read them back from the store.
+"""The records this process saved (or its commands checked) last, lent to the
+next command that changes (or checks) them, so that such a command need not
+read them back from the store.
 
 What must hold:
 - Only a command about to change a record borrows it (``load_for_write``,
-  the opportunity a stage change moves, the outreach ledger). Reads
-  (``GET``, ``exists``, the records a command only checks) come from the
-  store as before.
-- A borrowed record is a copy (``lend``): a cached record is never changed,
+  the opportunity a stage change moves, the outreach ledger). ``GET`` and
+  ``load`` read the store.
+- Where the store can check the versions of records a write relies on
+  without changing them (``checks_expected_versions`` of the recorder), the
+  records a command only checks (``exists``, ``load_many``: owner, account,
+  pipeline, ...) are lent too (``consult``; those it read from the store
+  are kept, ``keep``), and its save names each with the version it saw: the
+  store records nothing unless all are still at those versions. Elsewhere
+  they are read from the store.
+- A lent record is a copy (``lend``): a cached record is never changed,
   so an answer made from a saved record cannot change under it.
 - A cached record may be stale (another process wrote it since). A command
   is therefore only accepted on what it borrowed if it writes every record it
   borrowed, so the store's version check proves the copy was current
-  (``Loan.check``); a command that would not is decided again from the
-  store, before anything is written. A command that borrowed and is refused
+  (``Loan.check``), and on what it consulted only if its save writes
+  something, so the store checks those versions; a command that would not
+  is decided again from the store, before anything is written, and so is one
+  that answers without saving. A command that borrowed and is refused
   for any reason (a stale version, a broken rule, a lost race) is decided
   once more, everything read from the store, and what it borrowed is dropped
   (``execute`` in ``commands.base``). A stale copy costs a retry, never a
@@ -82,37 +91,65 @@ class WriteCache:
 
 
 class Loan:
-    """What one run of a command borrowed from the cache."""
+    """What one run of a command borrowed from the cache; ``checked``: whether
+    the store checks the versions of records a save relies on (``consult``)."""
 
-    def __init__(self, cache: WriteCache | None) -> None:
+    def __init__(self, cache: WriteCache | None, *, checked: bool = False) -> None:
         self.cache = cache
+        self.checked = checked
         self.borrowed: set[UUID] = set()  # what the save must write
+        self.consulted: dict[UUID, int] = {}  # what it relies on, at its version
         self.used = False  # whether anything was lent at all
         self.wrote = False  # whether a save of this run recorded anything
         self.closed = False  # after the first save, nothing more is lent
 
     def borrow(self, record_id: UUID) -> Any | None:
+        found = self._lend(record_id)
+        if found is not None:
+            self.borrowed.add(record_id)
+        return found
+
+    def consult(self, record_id: UUID) -> Any | None:
+        """A copy of a record the command checks, if the store will check
+        at the save that it is still at the copy's version."""
+        found = self._lend(record_id) if self.checked else None
+        if found is not None:
+            self.consulted.setdefault(record_id, found.version)
+        return found
+
+    def keep(self, record: Any) -> None:
+        """A record the command read from the store to check: a copy is
+        kept, for later commands to consult as they consult saved ones."""
+        if self.checked and self.cache is not None and not self.closed:
+            self.cache.put([lend(record)])
+
+    def _lend(self, record_id: UUID) -> Any | None:
         if self.cache is None or self.closed:
             return None
         found = self.cache.copy_of(record_id)
-        if found is not None:
-            self.borrowed.add(record_id)
-            self.used = True
+        self.used = self.used or found is not None
         return found
 
-    def check(self, written: Iterable[Any]) -> None:
-        """Before a save: ``Reread`` unless it writes every borrowed record."""
-        self.closed = True
+    def check(self, written: Iterable[Any]) -> dict[UUID, int]:
+        """Before a save: ``Reread`` unless it writes every borrowed record,
+        and, the first, something if it consulted any; for the first, the
+        versions of the consulted records it does not write, for the store to
+        check (a later save follows its commit)."""
+        first, self.closed = not self.closed, True
         changed = {record.id for record in written if record.pending_events}
-        if not self.borrowed <= changed:
+        if not self.borrowed <= changed or (first and self.consulted and not changed):
             raise Reread
+        if not first:
+            return {}
+        return {i: v for i, v in self.consulted.items() if i not in changed}
 
     def forget(self) -> None:
-        """Drops what was borrowed from the cache (it may be stale); after a
+        """Drops what was lent from the cache (it may be stale); after a
         save that wrote nothing, the command's own retries read the store."""
-        if self.cache is not None and self.borrowed:
-            self.cache.drop(self.borrowed)
+        if self.cache is not None:
+            self.cache.drop([*self.borrowed, *self.consulted])
         self.borrowed.clear()
+        self.consulted.clear()
 
 
 current_loan: contextvars.ContextVar[Loan | None] = contextvars.ContextVar(
@@ -125,3 +162,16 @@ def borrow(record_id: UUID) -> Any | None:
     command may borrow it; else ``None`` (read it from the store)."""
     loan = current_loan.get()
     return None if loan is None else loan.borrow(record_id)
+
+
+def consult(record_id: UUID) -> Any | None:
+    """As ``borrow``, for a record the running command only checks."""
+    loan = current_loan.get()
+    return None if loan is None else loan.consult(record_id)
+
+
+def keep(record: Any) -> None:
+    """``Loan.keep`` of the running command, if any."""
+    loan = current_loan.get()
+    if loan is not None:
+        loan.keep(record)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -38,6 +39,7 @@ from domain.outreach_rules import Clash, Entry, OutreachRefused, Policy, clashes
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sfa.dev/outreach-ledger")
 
 
+@lru_cache(maxsize=65_536)
 def ledger_id(customer_id: UUID) -> UUID:
     """The ledger of one customer (an account, or a contact without one)."""
     return uuid5(NAMESPACE, str(customer_id))

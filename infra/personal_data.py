@@ -20,15 +20,21 @@ What must hold:
 - One key per subject (a contact, a lead, or a record about nobody we could
   forget), in the key table beside the events. A key is made when its
   subject's first personal value is written (before the event: a key of an
-  event never recorded is harmless). A destroyed key leaves its row with a
-  null key, so nothing written later about that subject is readable either.
+  event never recorded is harmless). Where the store can record new keys
+  with the events (``Keys.staging``, set by the PostgreSQL factory), a
+  record's own key made for its creation event is instead recorded in the
+  same transaction as that event, or neither is (a key row already there
+  refuses the write: ``IntegrityError``). A destroyed key leaves its row
+  with a null key, so nothing written later about that subject is readable
+  either.
 - Decoding with the key gives the event as it was written; without it (or
   for a ``sealed``-less box) the fields keep their erased form and the event
   gets ``erased``: the sorted list of its erased fields. Events stored
   before this module (no box) decode as they always did, and as erased once
   their subject's key is destroyed (their bytes keep the values: the log is
   insert-only). Forgetting never changes a stored byte.
-- Keys are cached in the process (``CACHE_SIZE`` subjects). Decoding a
+- Keys are cached in the process (``CACHE_SIZE`` subjects); a key made for
+  a write is cached only once the write is recorded. Decoding a
   ``Forgotten`` event drops its subjects' keys from the cache, so a process
   following the log stops reading them from that event on.
 """
@@ -52,6 +58,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
+    IntegrityError,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
@@ -72,7 +79,20 @@ logger = logging.getLogger(__name__)
 
 BOX = "_personal"
 CACHE_SIZE = 100_000
+KEY_BYTES = 32
 _NONCE = 12
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+class KeysTaken(IntegrityError):
+    """A write brought new keys for subjects that had key rows already (made
+    since, or before an earlier attempt): nothing was recorded; the stored keys
+    are now cached, so the same events mapped again are sealed under them."""
+
+    seal_again = True
 
 
 class KeyTable(Protocol):
@@ -113,19 +133,63 @@ Entry = AESGCM | _State
 
 
 class Keys:
-    """The key table behind a bounded in-process cache of ciphers."""
+    """The key table behind a bounded in-process cache of ciphers.
+
+    ``staging``: new keys of records being created are made here and handed
+    to the store with their events (``take_staged``), which records both in
+    one transaction and then calls ``settle`` (or, refused, ``preload``)."""
 
     def __init__(self, table: KeyTable, cache_size: int = CACHE_SIZE) -> None:
         self.table = table
         self._cache: OrderedDict[str, Entry] = OrderedDict()  # by id hex
         self._size = cache_size
         self._lock = threading.Lock()
+        self.staging = False
+        self._local = threading.local()  # keys made for this thread's write
 
-    def cipher(self, subject: UUID | str, *, create: bool) -> AESGCM | None:
+    def cipher(
+        self, subject: UUID | str, *, create: bool, new: bool = False
+    ) -> AESGCM | None:
         """The cipher of a subject (its id, or the id's hex); ``None`` if its
-        key is destroyed (or was never made and ``create`` is false)."""
+        key is destroyed (or was never made and ``create`` is false). ``new``:
+        the subject's own record is being created, so with ``staging`` a key
+        not cached is made here, for the write to record."""
+        name = subject if isinstance(subject, str) else subject.hex
+        staged: dict[str, bytes] = self._staged()
+        if name in staged:
+            return AESGCM(staged[name])
+        if new and self.staging:
+            with self._lock:
+                cached = name in self._cache
+            if not cached:
+                staged[name] = new_key()
+                return AESGCM(staged[name])
         entry = self._entry(subject, create=create)
         return entry if isinstance(entry, AESGCM) else None
+
+    def _staged(self) -> dict[str, bytes]:
+        staged: dict[str, bytes] | None = getattr(self._local, "staged", None)
+        if staged is None:
+            staged = self._local.staged = {}
+        return staged
+
+    def take_staged(self) -> dict[UUID, bytes]:
+        """The keys made for the write this thread is about to record (its
+        events are sealed under them), no longer staged."""
+        staged, self._local.staged = self._staged(), {}
+        return {UUID(hex=name): key for name, key in staged.items()}
+
+    def settle(self, recorded: dict[UUID, bytes]) -> None:
+        """Caches keys recorded with their write."""
+        for subject, key in recorded.items():
+            self._remember(subject, AESGCM(key))
+
+    def stored_any(self, subjects: Iterable[UUID]) -> bool:
+        """Whether any of ``subjects`` has a key row (cached after this)."""
+        subjects = list(subjects)
+        self.preload(subjects)
+        with self._lock:
+            return any(s.hex in self._cache for s in subjects)
 
     def destroyed(self, subject: UUID) -> bool:
         return self._entry(subject, create=False) is _State.DESTROYED
@@ -220,7 +284,10 @@ class PersonalDataMapper(Mapper[UUID]):
                 values[path] = value
         if values:
             subject = self._subject(originator_id, rule)
-            state[BOX] = self._seal(state, values, subject, originator_id, version)
+            creation = version == 1 and not issubclass(cls, Snapshot)
+            new = creation and subject == originator_id  # the subject's own record
+            box = self._seal(state, values, subject, originator_id, version, new)
+            state[BOX] = box
         stored_state = self.transcoder.encode(state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
@@ -240,11 +307,12 @@ class PersonalDataMapper(Mapper[UUID]):
         subject: UUID,
         originator_id: UUID,
         version: int,
+        new: bool,
     ) -> dict[str, Any]:
         for path, value in values.items():
             set_path(state, path, erased_value(value))
         box: dict[str, Any] = {"subject": subject.hex, "fields": sorted(values)}
-        cipher = self.keys.cipher(subject, create=True)
+        cipher = self.keys.cipher(subject, create=True, new=new)
         if cipher is not None:  # a forgotten subject's new data is erased at once
             try:  # texts and lists of texts: the json module is enough
                 plain = json.dumps(values, ensure_ascii=False).encode()

@@ -9,27 +9,21 @@ in the SQLite file) and is the only one a forget changes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory, Mapper, Transcoder
+from eventsourcing.persistence import InfrastructureFactory, Transcoder
 from eventsourcing.sqlite import SQLiteDatastore
 
-from infra.personal_data import Keys, PersonalDataMapper
+from infra.personal_data import Keys, PersonalDataMapper, new_key
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
 from infra.pg_schema import create_schema
 
-KEY_BYTES = 32
 _LAZY = "SET LOCAL synchronous_commit = off; "
 """For a key (or link) made before its event: the event's own commit flushes
 the log up to its record, this one's included, so the key is durable
 whenever the event is, without a flush of its own."""
-
-
-def new_key() -> bytes:
-    return os.urandom(KEY_BYTES)
 
 
 def _found(row: Any) -> tuple[bool, bytes | None]:
@@ -237,7 +231,7 @@ def sealing_mapper(
     transcoder: Transcoder | None,
     *,
     create: bool,
-) -> Mapper[Any]:
+) -> PersonalDataMapper:
     """The mapper a persistence module's factory gives the application, with
     the factory's whole-state compressor and cipher, if any are configured."""
     if create:

@@ -7,6 +7,15 @@ What must hold:
   gapless: a reader never sees position N+1 before N is visible.
 - One round trip per write. Events (and an optional tracking record) go in
   through one server-side function call, committed on its own.
+- A new personal-data key staged for a write's events (``record_keys_with``)
+  goes into the key table in the write's transaction: both are recorded or
+  neither is; a subject that has a key row already refuses the write
+  (``KeysTaken``: the stored key is then cached, for the events to be sealed
+  again under it).
+- A write may name records it relied on without changing them, each with
+  the version it saw (``expect=``): under the log's lock, before anything is
+  inserted, each must still be at that version, else the write records
+  nothing and fails as a version conflict does (``IntegrityError``).
 - The events table accepts inserts only: triggers refuse UPDATE, DELETE and
   TRUNCATE in the database itself.
 - Every event is sealed into the ledger's hash chain by the same function,
@@ -16,6 +25,7 @@ What must hold:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zlib
 from collections.abc import Sequence
@@ -28,6 +38,7 @@ from psycopg2.extras import Json
 
 from infra.group_commit import GroupCommitter
 from infra.ledger import CHECKPOINT_EVERY, Checkpoint, SealedRow
+from infra.personal_data import Keys, KeysTaken
 from infra.pg_datastore import PgDatastore, qualified, quote_ident, retry_on_disconnect
 from infra.pg_schema import (
     aggregate_table_ddl,
@@ -185,6 +196,8 @@ class PgAggregateRecorder(PgRecorder, es.AggregateRecorder):
 class _Write:
     events: Sequence[es.StoredEvent]
     reply: dict[str, Any] | None
+    expect: dict[Any, int] | None = None  # record id -> version
+    keys: dict[UUID, bytes] | None = None  # subject -> new key
 
 
 def _columns(events: Sequence[es.StoredEvent]) -> list[list[Any]]:
@@ -207,6 +220,7 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
 
     chained = True
     checkpoint_every = CHECKPOINT_EVERY
+    checks_expected_versions = True  # ``expect=`` of insert_events
 
     def __init__(
         self, datastore: PgDatastore, *, events_table_name: str = "stored_events"
@@ -221,6 +235,14 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         self.committer = GroupCommitter(self._insert_group)
         key = zlib.crc32(f"{self.schema}.{events_table_name}".encode())
         self.lock_key = key
+        self.keys: Keys | None = None
+        self.keys_table = ""
+
+    def record_keys_with(self, keys: Keys, table: str) -> None:
+        """New keys staged in ``keys`` go into ``table`` (qualified) with the
+        events sealed under them, in one transaction (module doc)."""
+        self.keys, self.keys_table = keys, table
+        keys.staging = True
 
     def create_table(self) -> None:
         """Also seals rows recorded before the ledger existed, so that the
@@ -262,20 +284,44 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
             chained=self.chained,
         )
 
-    @retry_on_disconnect()
     def insert_events(
         self, stored_events: Sequence[es.StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Positions of the events; ``idempotency=`` records a reply with them.
+        """Positions of the events; ``idempotency=`` records a reply with them;
+        ``expect=`` (record id -> version) names records the events rely on,
+        which must still be at those versions; new keys they are sealed under
+        are recorded with them (module doc).
 
         Writes without tracking go through the group committer: those that
         arrive together share one transaction, each with its own positions.
         """
-        write = _Write(stored_events, kwargs.get("idempotency"))
-        tracking: es.Tracking | None = kwargs.get("tracking")
+        keys = self.keys.take_staged() if self.keys is not None else {}
+        write = _Write(
+            stored_events, kwargs.get("idempotency"), kwargs.get("expect"), keys
+        )
+        try:
+            positions = self._write(write, kwargs.get("tracking"))
+        except es.IntegrityError as e:
+            if self.keys is not None and keys and self._taken(self.keys, keys):
+                raise KeysTaken(str(e)) from e
+            raise
+        if self.keys is not None and keys:
+            self.keys.settle(keys)
+        return positions
+
+    @staticmethod
+    def _taken(keys: Keys, brought: dict[UUID, bytes]) -> bool:
+        with contextlib.suppress(es.PersistenceError):
+            return keys.stored_any(brought)
+        return False
+
+    @retry_on_disconnect()
+    def _write(
+        self, write: _Write, tracking: es.Tracking | None
+    ) -> Sequence[int] | None:
         if tracking is not None:
             return self._insert([write], self._tracking_args(tracking))[0]
-        if not stored_events and write.reply is None:
+        if not write.events and write.reply is None:
             return []
         return self.committer.submit(write)
 
@@ -301,15 +347,39 @@ class PgApplicationRecorder(PgAggregateRecorder, es.ApplicationRecorder):
         events = [event for write in writes for event in write.events]
         ends: list[int] = []
         replies: list[dict[str, Any]] = []
+        expected: list[tuple[Any, int]] = []
+        written: set[Any] = set()
+        keys: dict[UUID, bytes] = {}
         for write in writes:
+            keys.update(write.keys or {})
             ends.append((ends[-1] if ends else 0) + len(write.events))
             if write.reply is not None:
                 replies.append({**write.reply, "end": ends[-1]})
+            expect = write.expect or {}
+            if not written.isdisjoint(expect):  # changed earlier in this batch
+                raise es.IntegrityError("a record this write relied on changed")
+            expected.extend(expect.items())
+            written.update(event.originator_id for event in write.events)
+        insert_keys, key_args = "", []
+        if keys:  # one query string: one implicit transaction with the events
+            insert_keys = (
+                f"INSERT INTO {self.keys_table} (subject_id, key)"
+                " SELECT * FROM unnest(%s::uuid[], %s::bytea[]); "
+            )
+            key_args = [list(keys), list(keys.values())]
         with self.datastore.cursor() as curs:
             curs.execute(
-                f"SELECT {self.insert_function}(%s::uuid[], %s::bigint[],"
-                " %s::text[], %s::bytea[], %s, %s, %s, %s, %s::jsonb)",
-                [*_columns(events), *tracking_args, Json(replies) if replies else None],
+                f"{insert_keys}SELECT {self.insert_function}(%s::uuid[],"
+                " %s::bigint[], %s::text[], %s::bytea[], %s, %s, %s, %s,"
+                " %s::jsonb, %s::uuid[], %s::bigint[])",
+                [
+                    *key_args,
+                    *_columns(events),
+                    *tracking_args,
+                    Json(replies) if replies else None,
+                    [i for i, _ in expected] or None,
+                    [v for _, v in expected] or None,
+                ],
             )
             row = curs.fetchone()
         head = row[0] if row and row[0] is not None else 0

@@ -58,8 +58,12 @@ def application_table_ddl(
     checkpoint at every multiple of ``checkpoint_every``; it records an
     optional tracking row and idempotency replies (each with the position of
     its write's last event: head + ``end``) in the same transaction, and
-    returns the head before the insert. ``chained=False`` leaves ``hash``
-    NULL (only for measuring what the chain costs).
+    returns the head before the insert. ``expected_ids`` and
+    ``expected_versions`` name records the write relied on without changing
+    them: under the lock, before anything is inserted, each must still be at
+    its version, else nothing is written (``unique_violation``).
+    ``chained=False`` leaves ``hash`` NULL (only for measuring what the chain
+    costs).
     """
     events = qualified(schema, table)
     replies_table = qualified(schema, f"{table}_idempotency")
@@ -90,7 +94,8 @@ def application_table_ddl(
         f"""CREATE OR REPLACE FUNCTION {function}(
             ids uuid[], versions bigint[], topics text[], states bytea[],
             tracking_schema text, tracking_table text,
-            tracking_name text, tracking_id bigint, idempotency jsonb)
+            tracking_name text, tracking_id bigint, idempotency jsonb,
+            expected_ids uuid[], expected_versions bigint[])
         RETURNS bigint LANGUAGE plpgsql AS $body$
         DECLARE
             head bigint;
@@ -115,6 +120,13 @@ def application_table_ddl(
             END IF;
             IF cardinality(ids) > 0 THEN
                 PERFORM pg_advisory_xact_lock({lock_key});
+                IF expected_ids IS NOT NULL AND EXISTS (
+                    SELECT FROM unnest(expected_ids, expected_versions) AS x(i, v)
+                    WHERE x.v IS DISTINCT FROM (SELECT max(originator_version)
+                        FROM {events} WHERE originator_id = x.i)) THEN
+                    RAISE unique_violation USING MESSAGE =
+                        'a record this write relied on has changed since';
+                END IF;
                 {sealing}
                 INSERT INTO {events} (notification_id, originator_id,
                     originator_version, topic, state, hash)
@@ -136,6 +148,8 @@ def application_table_ddl(
         $body$""",
         f"DROP FUNCTION IF EXISTS {function}(uuid[], bigint[], text[], bytea[],"
         " text, text, text, bigint)",
+        f"DROP FUNCTION IF EXISTS {function}(uuid[], bigint[], text[], bytea[],"
+        " text, text, text, bigint, jsonb)",
         f"""CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger
         LANGUAGE plpgsql AS $body$
         BEGIN

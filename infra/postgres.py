@@ -22,6 +22,7 @@ from eventsourcing.persistence import InfrastructureFactory, Mapper, Transcoder
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
 from infra.ledger import CHECKPOINT_ENV
+from infra.personal_data import Keys
 from infra.personal_keys import PgKeyTable, sealing_mapper
 from infra.pg_datastore import PgDatastore
 from infra.pg_recorders import (
@@ -59,6 +60,7 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
             pool_size=int(self.env.get(self.POOL_SIZE) or 10),
             poll_interval=float(self.env.get(self.POLL_INTERVAL) or 1.0),
         )
+        self.keys: tuple[Keys, str] | None = None  # the sealing mapper's, if any
 
     def mapper(
         self,
@@ -74,7 +76,9 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
             self.datastore, events=f"{prefix}_events", keys=f"{prefix}_personal_keys"
         )
         create = strtobool(self.env.get(self.CREATE_TABLE) or "yes")
-        return sealing_mapper(self, table, transcoder, create=create)
+        mapper = sealing_mapper(self, table, transcoder, create=create)
+        self.keys = (mapper.keys, table.keys)  # recorded with the events
+        return mapper
 
     def _prefix(self, default: str) -> str:
         return self.env.name.lower() or default
@@ -92,6 +96,8 @@ class Factory(InfrastructureFactory[PgTrackingRecorder]):
         recorder = cls(
             self.datastore, events_table_name=f"{self._prefix('stored')}_events"
         )
+        if self.keys is not None:
+            recorder.record_keys_with(*self.keys)
         return self._created(recorder)
 
     def tracking_recorder(

@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from infra.pg_datastore import PgDatastore
-from infra.pg_recorders import PgApplicationRecorder
+from infra.pg_recorders import PgApplicationRecorder, _Write
 from tests.services import admin_cursor, drop_schema, require_postgres
 
 SCHEMA = "sfa_test_store"
@@ -239,3 +239,44 @@ class TestGroupCommit:
         assert failed == [5]
         assert isinstance(futures[5].exception(), IntegrityError)
         assert recorder.max_notification_id() == 40
+
+
+class TestExpectedVersions:
+    """A write names records it relied on without changing them, each with
+    the version it saw; it is recorded only if all are still there."""
+
+    def test_a_record_still_at_its_version_lets_the_write_through(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        relied_on = new_events(2)
+        recorder.insert_events(relied_on)
+        expect = {relied_on[0].originator_id: 2}
+        assert recorder.insert_events(new_events(1), expect=expect) == [3]
+
+    def test_a_record_that_moved_on_refuses_the_write(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        relied_on = new_events(2)
+        recorder.insert_events(relied_on)
+        stale = {relied_on[0].originator_id: 1}
+        reply = {"key": "k", "request_hash": "h", "status": 201}
+        with pytest.raises(IntegrityError):
+            recorder.insert_events(new_events(1), expect=stale, idempotency=reply)
+        assert recorder.max_notification_id() == 2
+        assert recorder.select_idempotency("k") is None
+
+    def test_a_write_relying_on_a_record_changed_earlier_in_its_batch_fails_alone(
+        self, recorder: PgApplicationRecorder
+    ) -> None:
+        """Commands committed together: the log puts the first write's change
+        before the second write, so the second relied on a replaced version."""
+        relied_on = new_events(1)
+        recorder.insert_events(relied_on)
+        record = relied_on[0].originator_id
+        change = StoredEvent(record, 2, "topic", b"{}")
+        results = recorder._insert_group(
+            [_Write([change], None), _Write(new_events(1), None, {record: 1})]
+        )
+        assert results[0] == [2]
+        assert isinstance(results[1], IntegrityError)
+        assert recorder.max_notification_id() == 2

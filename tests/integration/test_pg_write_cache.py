@@ -1,7 +1,7 @@
 """The write cache across processes, on PostgreSQL: two applications on one
-store (as two processes would be), each lending the records it saved last to
-its next command. Whatever the other process wrote meanwhile, every answer is
-the one a command reading the store would give."""
+store (as two processes would be), each lending the records it saved (or
+checked) last to its next command. Whatever the other process wrote
+meanwhile, every answer is the one a command reading the store would give."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from commands import opportunities as opp
 from commands.accounts import OpenAccount, open_account
 from commands.application import SalesApplication
 from commands.base import Caller, Context, Outcome, StaleVersion, execute
-from commands.pipelines import ensure_default_pipeline
-from commands.reps import RegisterRep, register_rep
+from commands.pipelines import RemoveStage, ensure_default_pipeline, remove_stage
+from commands.reps import DeactivateRep, RegisterRep, deactivate_rep, register_rep
 from domain.base import RuleBroken
 from domain.outreach_rules import OutreachRefused
+from domain.pipeline import DEFAULT_PIPELINE_ID
 from infra.settings import Settings
 from tests.services import drop_schema
 from tests.unit.helpers import event_names
@@ -125,6 +126,40 @@ def test_the_outreach_guard_decides_on_the_stored_ledger(
     _plan(second, reps[1].aggregate.id, WHEN, account_id)
     with pytest.raises(OutreachRefused):
         _plan(first, reps[0].aggregate.id, WHEN + timedelta(hours=1), account_id)
+
+
+def test_an_owner_deactivated_elsewhere_is_refused_as_the_store_refuses(
+    pair: tuple[SalesApplication, SalesApplication],
+) -> None:
+    """The first process holds the rep it registered and only checks it
+    when planning; the second deactivates the rep. The first's next plan is
+    refused as a plan checking the stored rep is, and records nothing."""
+    first, second = pair
+    rep = execute(register_rep, first, RegisterRep(name="R", email="r@sfa.dev"), ADMIN)
+    rep_id = rep.aggregate.id
+    account = execute(open_account, first, OpenAccount(name="Acme"), ADMIN)
+    _plan(first, rep_id, WHEN, account.aggregate.id)
+    head = first.recorder.max_notification_id()
+    execute(deactivate_rep, second, DeactivateRep(rep_id=rep_id), ADMIN)
+    with pytest.raises(RuleBroken) as refused:
+        _plan(first, rep_id, WHEN + timedelta(days=30), account.aggregate.id)
+    assert refused.value.rule == "owner_must_be_active_rep"
+    assert first.recorder.max_notification_id() == (head or 0) + 1
+
+
+def test_a_stage_removed_elsewhere_is_refused_as_the_store_refuses(
+    pair: tuple[SalesApplication, SalesApplication],
+) -> None:
+    """The first process has read the default pipeline for a stage change;
+    the second removes a stage. The first's move to it is refused."""
+    first, second = pair
+    deal_id = deal(first)
+    assert advance(first, deal_id, "qualification") == 2
+    remove = RemoveStage(pipeline_id=DEFAULT_PIPELINE_ID, key="proposal")
+    execute(remove_stage, second, remove, ADMIN)
+    with pytest.raises(RuleBroken):
+        advance(first, deal_id, "proposal")
+    assert event_names(first, deal_id) == ["Opened", "StageChanged"]
 
 
 def _plan(

@@ -109,3 +109,28 @@ def test_a_command_refused_after_its_save_is_not_run_again() -> None:
         run(app, rename_then_refuse, "Acme 2")
     assert runs == [1]
     assert app.repository.get(account.aggregate.id).version == 2
+
+
+def test_a_checked_record_is_lent_only_where_the_store_checks_its_version() -> None:
+    cache = WriteCache()
+    checked, written = Record(UUID(int=1), 3), Record(UUID(int=2), 1)
+    cache.put([checked])
+    assert Loan(cache).consult(checked.id) is None
+    loan = Loan(cache, checked=True)
+    lent = loan.consult(checked.id)
+    assert lent is not None and lent is not checked and loan.used
+    written.pending_events = ["an event"]
+    assert loan.check([written]) == {checked.id: 3}  # for the store to check
+    assert loan.check([written]) == {}  # a later save follows the first's commit
+
+
+def test_a_save_that_writes_nothing_after_a_check_rereads() -> None:
+    cache = WriteCache()
+    checked = Record(UUID(int=1), 3)
+    cache.put([checked])
+    loan = Loan(cache, checked=True)
+    assert loan.consult(checked.id) is not None
+    with pytest.raises(Reread):
+        loan.check([Record(UUID(int=2), 1)])  # nothing would check the version
+    loan.forget()
+    assert cache.copy_of(checked.id) is None
