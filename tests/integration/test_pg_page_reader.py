@@ -72,7 +72,7 @@ def populate(app: SalesApplication) -> None:
             run(app, forget_contact, ForgetContact(contact_id=made[2]))
 
 
-def rows(store: PgViewStore, view: Any) -> dict[str, list[tuple[Any, ...]]]:
+def rows(store: PgViewStore, view: Any) -> dict[str, list[str]]:
     found = {}
     with store.transaction() as cursor:
         for table, name in store.names(view).mapping.items():
