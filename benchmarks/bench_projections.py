@@ -42,8 +42,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 from eventsourcing.utils import get_topic
 
-from benchmarks.projections_app import PositionedApplication
-from benchmarks.projections_latency import measure_latency
+from benchmarks.projections_latency import PositionedApplication, measure_latency
 from benchmarks.projections_library import library_figure
 from benchmarks.projections_report import Figure, report, write_json
 from benchmarks.projections_timing import Split, retries, timed

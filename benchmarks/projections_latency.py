@@ -22,12 +22,25 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from benchmarks.commands_mix import Fixture, Worker
-from benchmarks.projections_app import PositionedApplication
 from benchmarks.projections_workload import Progress
+from commands.application import SalesApplication
 from infra.projection_host import ProjectionHost
 
 WAITERS = 4  # per view (the bench gives the view store a pool of 16)
 TIMEOUT = 10.0
+
+
+class PositionedApplication(SalesApplication):
+    """Remembers the position of its last save (commands come from one thread)."""
+
+    name = SalesApplication.name  # the same tables (the library names by class)
+    last_position = 0
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            self.last_position = recordings[-1].notification.id
+        return recordings
 
 
 @dataclass

@@ -9,8 +9,6 @@ import time
 from collections.abc import Callable
 
 from commands.application import SalesApplication
-from infra.page_reader import PageReader
-from infra.pg_recorders import PgApplicationRecorder
 from infra.view_store import ViewStore
 from projections.actions import CorrectiveActions
 from projections.adjustments import Adjustments
@@ -34,7 +32,6 @@ from projections.view import View
 logger = logging.getLogger(__name__)
 
 REBUILD_BATCH = 5000  # events per transaction of a rebuild (none waits on it)
-READER_MIN = 20_000  # log positions from which a rebuild decodes in a process
 
 VIEWS: tuple[type[View], ...] = (
     ContactHistory,
@@ -141,28 +138,12 @@ class ProjectionHost:
         shadow = Runner(
             view_class(), self.store, self.app, shadow=True, batch_size=REBUILD_BATCH
         )
-        reader = self._reader(shadow)
-        try:
-            shadow.catch_up(progress=progress)
-        finally:
-            if reader is not None:
-                reader.close()
+        shadow.catch_up(progress=progress)
         self.store.complete(view_class, shadow=True)  # its setup DDL, in bulk
         position = self.store.position(shadow.tracking_name)
         self.store.swap(view_class)
         logger.info("view %s rebuilt to position %s", name, position)
         return position
-
-    def _reader(self, runner: Runner) -> PageReader | None:
-        """A process decoding the pages the runner reads ahead, for a long
-        log in PostgreSQL (``infra.page_reader``)."""
-        recorder = self.app.recorder
-        if not isinstance(recorder, PgApplicationRecorder):
-            return None
-        if (recorder.max_notification_id() or 0) < READER_MIN:
-            return None
-        runner.reader = PageReader(self.app, runner.topics, runner.batch_size)
-        return runner.reader
 
 
 def progress_printer(label: str, write: Callable[[str], object]) -> Progress:

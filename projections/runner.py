@@ -66,23 +66,7 @@ class Log(Protocol):
     mapper: Any
 
 
-Page = tuple[list[int], list[Any], int]  # positions, events, stop
-
-
-def read_page(
-    log: Log, topics: Sequence[str], start: int, stop: int, limit: int
-) -> Page:
-    """Up to ``limit`` events of ``topics`` after ``start``, up to ``stop``,
-    decoded, with their positions."""
-    notifications = log.recorder.select_notifications(
-        start=start, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
-    )
-    mapper = log.mapper
-    if hasattr(mapper, "preload_keys"):  # the page's keys in one query
-        mapper.preload_keys(notifications)
-    to_event = mapper.to_domain_event
-    events = [to_event(n) for n in notifications]
-    return [n.id for n in notifications], events, stop
+Page = tuple[Sequence[Any], list[Any], int]  # notifications, events, stop
 
 
 class ReadAhead:
@@ -146,8 +130,6 @@ class Runner:
         self._ahead: ReadAhead | None = None
         self._cache: dict[Any, Any] = {}
         self._saved = -1  # the position this runner last committed
-        # reads the pages read ahead (``_read`` in the thread if not set)
-        self.reader: Callable[[int, int], Page] | None = None
 
     def head(self) -> int:
         """The head of the log, asked once: the caller retries, with backoff."""
@@ -167,19 +149,19 @@ class Runner:
             if position >= head:
                 self._cache, self._saved = cache, position
                 return 0
-            positions, events, head = self._take(position, head)
-            full = len(positions) == self.batch_size
-            if full and positions[-1] < head:
-                read = self.reader or self._read
-                self._ahead = ReadAhead(read, positions[-1], head)
+            notifications, events, head = self._take(position, head)
+            full = len(notifications) == self.batch_size
+            if full and notifications[-1].id < head:
+                self._ahead = ReadAhead(self._read, notifications[-1].id, head)
             batch = Batch(cursor, cache=cache)
             if events:
-                first = Step(cursor, self.tables, positions[0], batch)
+                first = Step(cursor, self.tables, notifications[0].id, batch)
                 self.view.prefetch(first, events)
-            for at, event in zip(positions, events, strict=True):
-                self.view.apply(Step(cursor, self.tables, at, batch), event)
+            for notification, event in zip(notifications, events, strict=True):
+                step = Step(cursor, self.tables, notification.id, batch)
+                self.view.apply(step, event)
             batch.flush()  # every row written before the position, same txn
-            moved_to = positions[-1] if full else head
+            moved_to = notifications[-1].id if full else head
             self.store.save_position(cursor, self.tracking_name, moved_to)
         for key in list(itertools.islice(cache, max(len(cache) - CACHE_LIMIT, 0))):
             del cache[key]  # the oldest entries first
@@ -196,7 +178,21 @@ class Runner:
         return self._read(position, head)
 
     def _read(self, position: int, head: int) -> Page:
-        return read_page(self.log, self.topics, position, head, self.batch_size)
+        notifications = self._page(position, head)
+        mapper = self.log.mapper
+        if hasattr(mapper, "preload_keys"):  # the page's keys in one query
+            mapper.preload_keys(notifications)
+        to_event = mapper.to_domain_event
+        return notifications, [to_event(n) for n in notifications], head
+
+    def _page(self, position: int, head: int) -> Sequence[Any]:
+        return self.log.recorder.select_notifications(  # type: ignore[no-any-return]
+            start=position,
+            limit=self.batch_size,
+            stop=head,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
 
     def catch_up(
         self, until: int | None = None, progress: Progress | None = None
