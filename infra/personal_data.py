@@ -42,6 +42,7 @@ What must hold:
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import os
@@ -53,6 +54,7 @@ from enum import Enum
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
@@ -218,14 +220,17 @@ class Keys:
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
 
-    def preload(self, subjects: Iterable[UUID]) -> None:
-        """Caches the keys of those of ``subjects`` not cached, in one query
-        (a page of events read in a fresh process: one query, not one each)."""
+    def preload(self, subjects: Iterable[UUID | str]) -> None:
+        """Caches the keys of those of ``subjects`` (ids, or the ids' hex) not
+        cached, in one query (a page of events read in a fresh process: one
+        query, not one each)."""
         with self._lock:
-            wanted = {s for s in subjects if s.hex not in self._cache}
+            cache = self._cache
+            names = (s if isinstance(s, str) else s.hex for s in subjects)
+            wanted = sorted(UUID(hex=name) for name in names if name not in cache)
         if not wanted:
             return
-        for subject, (exists, key) in self.table.fetch_keys(sorted(wanted)).items():
+        for subject, (exists, key) in self.table.fetch_keys(wanted).items():
             if key is not None:
                 self._remember(subject, AESGCM(key))
             elif exists:
@@ -393,7 +398,7 @@ class PersonalDataMapper(Mapper[UUID]):
         """Caches the keys the boxes of ``stored_events`` are sealed under,
         in one query (a reader about to open a page of events calls it)."""
         subjects = {
-            UUID(hex=found.decode())
+            found.decode()
             for event in stored_events
             for found in _BOX_SUBJECT.findall(bytes(event.state))
         }
@@ -415,9 +420,9 @@ class PersonalDataMapper(Mapper[UUID]):
         if cipher is None:
             state[ERASED_FIELD] = list(box["fields"])
             return
-        sealed = base64.b64decode(box["sealed"])
+        sealed = binascii.a2b_base64(box["sealed"])
         plain = unseal(cipher, sealed, _bound(record, version))
-        decode = self.transcoder.decode if "codec" in box else json.loads
+        decode = self.transcoder.decode if "codec" in box else _json_loads
         for path, value in decode(plain).items():
             set_path(state, path, value)
 
@@ -464,6 +469,15 @@ class PersonalDataMapper(Mapper[UUID]):
             return record
         found = self._decoded(raw).get(rule)
         return found if isinstance(found, UUID) else record
+
+
+def _json_loads(plain: bytes) -> Any:
+    """``json.loads``, by ``orjson`` (the same values for what ``json.dumps``
+    wrote of texts; anything ``orjson`` refuses goes to ``json``)."""
+    try:
+        return orjson.loads(plain)
+    except orjson.JSONDecodeError:
+        return json.loads(plain)
 
 
 def seal(cipher: AESGCM, plain: bytes, associated: bytes) -> bytes:

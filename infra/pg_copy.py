@@ -22,11 +22,14 @@ from uuid import UUID
 
 import psycopg2.extensions
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
 def _text(value: str) -> str:
-    return value.translate(_ESCAPES)
+    for char, escaped in _ESCAPES:  # the backslash first
+        if char in value:
+            value = value.replace(char, escaped)
+    return value
 
 
 _FORMATS: dict[type, Callable[[Any], str]] = {
@@ -38,6 +41,7 @@ _FORMATS: dict[type, Callable[[Any], str]] = {
     Decimal: str,
     datetime: datetime.isoformat,
     date: date.isoformat,
+    type(None): lambda value: "\\N",
 }
 
 
@@ -46,16 +50,10 @@ class Decline(Exception):
 
 
 def _line(row: Sequence[Any]) -> str:
-    fields = []
-    for value in row:
-        if value is None:
-            fields.append("\\N")
-            continue
-        form = _FORMATS.get(type(value))
-        if form is None:
-            raise Decline(type(value).__name__)
-        fields.append(form(value))
-    return "\t".join(fields)
+    try:
+        return "\t".join([_FORMATS[type(value)](value) for value in row])
+    except KeyError as e:
+        raise Decline(str(e)) from None
 
 
 class CopyCursor(psycopg2.extensions.cursor):

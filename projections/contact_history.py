@@ -25,8 +25,10 @@ from domain.personal import ERASED_FIELD, erase, personal_paths
 from projections.events import event_class, events_of
 from projections.view import Step, View, handles
 
-_META = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_META |= {"actor", "correlation_id", "causation_id"}
+_META = (
+    *("originator_id", "originator_version", "timestamp", "originator_topic"),
+    *("actor", "correlation_id", "causation_id"),
+)
 
 
 REGISTERED = event_class(Contact, "Registered")
@@ -52,7 +54,9 @@ _DETAILS = json.JSONEncoder(default=str, sort_keys=True)  # as json.dumps(...) w
 
 
 def details(event: Any) -> str:
-    fields = {k: v for k, v in vars(event).items() if k not in _META}
+    fields = vars(event).copy()
+    for key in _META:
+        fields.pop(key, None)
     return _DETAILS.encode(fields)
 
 
