@@ -38,14 +38,12 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 from eventsourcing.persistence import StoredEvent
 
 from benchmarks.commands_http import (
-    HEADERS,
     HttpWorker,
-    cpu_seconds,
     livez,
+    serve_load,
     start_server,
 )
 from benchmarks.commands_mix import Fixture, Worker
-from benchmarks.http_load import closed_loop
 from benchmarks.store_admin import Admin
 from benchmarks.store_report import machine_info
 from commands.application import SalesApplication
@@ -111,7 +109,6 @@ def http_figures(app: SalesApplication, url: str, requests: int) -> dict[str, An
     fixture = Fixture(app)
     workers = [HttpWorker(Worker(fixture, 1000 + n)) for n in range(CLIENTS)]
     port = 18000 + os.getpid() % 1000
-    headers = HEADERS
     figures: dict[str, Any] = {}
     per_client = requests // CLIENTS
     steps = [w.step for w in workers]
@@ -122,30 +119,14 @@ def http_figures(app: SalesApplication, url: str, requests: int) -> dict[str, An
             try:
                 print(f"(3{mark}) trivial route ...", file=sys.stderr)
                 figures[f"ceiling{mark}"] = serve_load(
-                    server.pid, port, headers, [livez] * CLIENTS, per_client
+                    server.pid, port, [livez] * CLIENTS, per_client
                 )
                 print(f"(4{mark}) command mix over HTTP ...", file=sys.stderr)
-                figures[f"mix{mark}"] = serve_load(
-                    server.pid, port, headers, steps, per_client
-                )
+                figures[f"mix{mark}"] = serve_load(server.pid, port, steps, per_client)
             finally:
                 server.terminate()
                 server.wait(timeout=10)
     return figures
-
-
-def serve_load(
-    pid: int, port: int, headers: dict[str, str], steps: list[Any], per_client: int
-) -> dict[str, Any]:
-    """The load's summary, with the server's CPU milliseconds per request
-    (the server's own cost, whatever else the machine is running)."""
-    before = cpu_seconds(pid)
-    load = closed_loop(port, headers, steps, per_client)
-    after = cpu_seconds(pid)
-    summary: dict[str, Any] = load.summary()
-    if before is not None and after is not None:
-        summary["server_cpu_ms"] = round((after - before) * 1000 / load.requests, 3)
-    return summary
 
 
 def table(figures: dict[str, Any]) -> str:

@@ -39,12 +39,11 @@ import psycopg2
 from benchmarks.commands_http import (
     HEADERS,
     HttpWorker,
-    cpu_seconds,
     livez,
+    serve_load,
     start_server,
 )
 from benchmarks.commands_mix import Fixture, Worker
-from benchmarks.http_load import closed_loop
 from benchmarks.store_report import machine_info
 from commands.application import SalesApplication
 from commands.pipelines import ensure_default_pipeline
@@ -87,16 +86,6 @@ def caught_up(port: int) -> None:
         time.sleep(0.5)
 
 
-def load(pid: int, port: int, steps: list[Any], per_client: int) -> dict[str, Any]:
-    before = cpu_seconds(pid)
-    result = closed_loop(port, HEADERS, steps, per_client)
-    after = cpu_seconds(pid)
-    summary: dict[str, Any] = result.summary()
-    if before is not None and after is not None:
-        summary["server_cpu_ms"] = round((after - before) * 1000 / result.requests, 3)
-    return summary
-
-
 def run(requests: int, postgres: str | None) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     per_client = requests // CLIENTS
@@ -112,13 +101,13 @@ def run(requests: int, postgres: str | None) -> dict[str, Any]:
             try:
                 if key == "no_views":
                     print("(a) trivial route ...", file=sys.stderr)
-                    figures["trivial"] = load(
+                    figures["trivial"] = serve_load(
                         server.pid, port, [livez] * CLIENTS, per_client
                     )
                 else:
                     caught_up(port)
                 print(f"({'b' if flags else 'c'}) the mix ...", file=sys.stderr)
-                figures[key] = load(server.pid, port, steps, per_client)
+                figures[key] = serve_load(server.pid, port, steps, per_client)
             finally:
                 server.terminate()
                 server.wait(timeout=30)

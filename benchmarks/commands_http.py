@@ -9,11 +9,13 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 
 from benchmarks.commands_mix import Worker
+from benchmarks.http_load import closed_loop
 from benchmarks.raw_http import RawClient, Response
 
 TOKEN = "bench-token"
@@ -65,6 +67,20 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serve_load(
+    pid: int, port: int, steps: list[Any], per_client: int
+) -> dict[str, Any]:
+    """The load's summary, with the server's CPU milliseconds per request
+    (the server's own cost, whatever else the machine is running)."""
+    before = cpu_seconds(pid)
+    load = closed_loop(port, HEADERS, steps, per_client)
+    after = cpu_seconds(pid)
+    summary: dict[str, Any] = load.summary()
+    if before is not None and after is not None:
+        summary["server_cpu_ms"] = round((after - before) * 1000 / load.requests, 3)
+    return summary
 
 
 async def livez(client: RawClient) -> Response:
