@@ -50,6 +50,7 @@ class _Unusual(Exception):
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # written alike by both
+_KEYS = frozenset({str})
 
 
 def _uuid(data: str) -> UUID:
@@ -99,19 +100,24 @@ class FastJSONTranscoder(JSONTranscoder):
             return super().encode(obj)
 
     def _tagged(self, obj: Any) -> Any:
-        """``obj`` with values of registered types as the library tags them
-        (plain values are taken as they are, without a call each)."""
+        """``obj`` with values of registered types as the library tags them.
+        A dict or list of plain values only is returned as it is (``orjson``
+        writes it as the library does)."""
         kind = type(obj)
         if kind in _PLAIN:
             return obj
         if kind is dict:
-            tagged = {}
-            for key, value in obj.items():
-                if type(key) is not str:
-                    raise _Unusual
-                tagged[key] = value if type(value) in _PLAIN else self._tagged(value)
-            return tagged
+            if not _KEYS.issuperset(map(type, obj)):
+                raise _Unusual
+            if _PLAIN.issuperset(map(type, obj.values())):
+                return obj
+            return {
+                key: value if type(value) in _PLAIN else self._tagged(value)
+                for key, value in obj.items()
+            }
         if kind is list or kind is tuple:
+            if _PLAIN.issuperset(map(type, obj)):
+                return obj
             return [v if type(v) in _PLAIN else self._tagged(v) for v in obj]
         encoder = self.encoders.get(kind)
         if encoder is None:  # a float, a subclass, an unregistered type
