@@ -13,7 +13,7 @@ What must hold:
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
@@ -28,6 +28,7 @@ from commands.base import (
     require_write,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Name, Text, WebDomain
 from commands.reps import ensure_active_rep
 from commands.territory_assignment import assign
@@ -88,7 +89,7 @@ class ChangeAccountStatus(Command):
 
 
 def open_account(app: SalesApplication, cmd: OpenAccount, ctx: Context) -> Outcome:
-    account_id = cmd.id or uuid4()
+    account_id = cmd.id or new_id()
     if (found := exists(app, account_id)) is not None:
         return repeat_of_creation(app, found, Account, cmd.opening())
     require_write(ctx.caller, cmd.owner_id, "an account")

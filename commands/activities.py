@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
@@ -38,6 +38,7 @@ from commands.base import (
     require_write,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Text
 from commands.reps import ensure_active_rep
 from domain.activity import Activity
@@ -142,7 +143,7 @@ class RescheduleActivity(Command):
 
 
 def _new_id(spec: FollowUp | None) -> UUID | None:
-    return None if spec is None else spec.id or uuid4()
+    return None if spec is None else spec.id or new_id()
 
 
 def follow_ups(

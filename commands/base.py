@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from commands.application import SalesApplication, project
+from commands.ids import new_id
 from commands.write_cache import Loan, Reread, borrow, consult, current_loan, keep
 from domain.base import Actor, DomainError, RuleBroken, acting_as
 
@@ -118,7 +119,7 @@ class IdempotencyClaim:
 @dataclass(frozen=True)
 class Context:
     caller: Caller
-    correlation_id: UUID = field(default_factory=uuid4)
+    correlation_id: UUID = field(default_factory=new_id)
     causation_id: UUID | None = None
     expected_version: int | None = None
     idempotency: IdempotencyClaim | None = None
@@ -259,10 +260,10 @@ def chosen_or_new(
 ) -> tuple[UUID, Aggregate | None]:
     """The id of a record a create makes, and the record it already names.
     A client-chosen id is looked up (a repeat of the create, or a reused id);
-    a fresh ``uuid4`` names nothing yet, so it is not looked up (one round
+    a fresh id (``new_id``) names nothing yet, so it is not looked up (one round
     trip fewer)."""
     if chosen_id is None:
-        return uuid4(), None
+        return new_id(), None
     return chosen_id, exists(app, chosen_id)
 
 

@@ -14,7 +14,7 @@ What must hold:
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field
 
@@ -31,6 +31,7 @@ from commands.base import (
     save,
 )
 from commands.configurator import Key
+from commands.ids import new_id
 from commands.opportunities import Quantity
 from domain.base import RuleBroken
 from domain.configuration import Configuration
@@ -89,7 +90,7 @@ def add_configured_line(
         )
         raise RuleBroken(msg, rule="currency_mismatch")
     line = LineItem(
-        line_id=cmd.line_id or uuid4(),
+        line_id=cmd.line_id or new_id(),
         product=configuration.product_name,
         sku=configuration.sku,
         quantity=cmd.quantity,

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AfterValidator, Field, StringConstraints
 
 from commands.application import SalesApplication
 from commands.base import Command, Context, Outcome, save
+from commands.ids import new_id
 from commands.normalise import Name, Text, plain
 from commands.products import load_product
 from domain.base import RuleBroken
@@ -130,7 +131,7 @@ def add_rule(app: SalesApplication, cmd: AddRule, ctx: Context) -> Outcome:
         missing = cmd.option if option is None else cmd.other
         raise RuleBroken(f"no option {missing}", rule="unknown_option")
     message = cmd.message or default_message(cmd.kind, option, other)
-    rule_id = cmd.rule_id or uuid4()
+    rule_id = cmd.rule_id or new_id()
     values = cmd.model_dump(include={"kind", "option", "other"})
     product.add_rule(Rule(rule_id=rule_id, message=message, **values))
     return save(app, ctx, product)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field, model_validator
 
@@ -33,6 +33,7 @@ from commands.base import (
     referenced,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Currency, Money, Name
 from commands.reps import ensure_active_rep
 from domain.account import Account
@@ -108,9 +109,9 @@ def convert_lead(app: SalesApplication, cmd: ConvertLead, ctx: Context) -> Outco
     if ctx.expected_version not in (None, lead.version):
         msg = f"version {ctx.expected_version} is stale: the lead is at {lead.version}"
         raise StaleVersion(msg)
-    contact_id = cmd.contact_id or uuid4()
-    account_id = cmd.account_id or cmd.new_account_id or uuid4()
-    deal_id = (cmd.opportunity_id or uuid4()) if cmd.create_opportunity else None
+    contact_id = cmd.contact_id or new_id()
+    account_id = cmd.account_id or cmd.new_account_id or new_id()
+    deal_id = (cmd.opportunity_id or new_id()) if cmd.create_opportunity else None
     named = [lead.id, contact_id, account_id, *([deal_id] if deal_id else [])]
     if len(set(named)) < len(named):
         raise IdReused("the lead and each record it becomes need different ids")

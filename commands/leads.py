@@ -13,7 +13,7 @@ What must hold:
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field
 
@@ -28,6 +28,7 @@ from commands.base import (
     require_write,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Currency, Email, Money, Name, Phone, Text, WebDomain
 from commands.reps import ensure_active_rep
 from domain.lead import Lead
@@ -121,7 +122,7 @@ class AssignLeadOwner(Command):
 
 
 def capture_lead(app: SalesApplication, cmd: CaptureLead, ctx: Context) -> Outcome:
-    lead_id = cmd.id or uuid4()
+    lead_id = cmd.id or new_id()
     fields = cmd.capture()
     if (found := exists(app, lead_id)) is not None:
         return repeat_of_creation(app, found, Lead, fields)

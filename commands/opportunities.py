@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -35,6 +35,7 @@ from commands.base import (
     require_write,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Currency, Money, Name, Text, plain
 from commands.pipelines import StageKey
 from commands.reps import ensure_active_rep
@@ -252,7 +253,7 @@ def reopen_opportunity(
 def add_line_item(app: SalesApplication, cmd: AddLineItem, ctx: Context) -> Outcome:
     """The same line id with the same values again records nothing."""
     opportunity = _load(app, cmd.opportunity_id, ctx)
-    line_id = cmd.line_id or uuid4()
+    line_id = cmd.line_id or new_id()
     values = cmd.model_dump(include={"product", "sku", "quantity", "unit_price"})
     opportunity.add_line(LineItem(line_id=line_id, **values))
     return save(app, ctx, opportunity)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
@@ -30,6 +30,7 @@ from commands.base import (
     repeat_of_creation,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Name
 from domain.pipeline import (
     DEFAULT_PIPELINE_ID,
@@ -102,7 +103,7 @@ def create_pipeline(
     app: SalesApplication, cmd: CreatePipeline, ctx: Context
 ) -> Outcome:
     require_admin(ctx.caller)
-    pipeline_id = cmd.id or uuid4()
+    pipeline_id = cmd.id or new_id()
     stages = tuple(s.stage() for s in cmd.stages)
     if (found := exists(app, pipeline_id)) is not None:
         specs = [s.spec() for s in stages]

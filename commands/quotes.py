@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -35,6 +35,7 @@ from commands.base import (
     require_write,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import plain
 from commands.opportunities import Quantity
 from domain.base import RuleBroken, check
@@ -106,7 +107,7 @@ def threshold(app: SalesApplication) -> Decimal:
 def deal_lines(opportunity: Opportunity) -> list[QuoteLine]:
     return [
         QuoteLine(
-            line_id=uuid4(),
+            line_id=new_id(),
             product=line.product,
             sku=line.sku,
             quantity=line.quantity,
@@ -145,7 +146,7 @@ def load_quote(app: SalesApplication, quote_id: UUID, ctx: Context) -> Quote:
 def priced_line(app: SalesApplication, cmd: AddQuoteLine, currency: str) -> QuoteLine:
     """The line ``cmd`` names, at the price of its product or configuration."""
     values: dict[str, Any] = {
-        "line_id": cmd.line_id or uuid4(),
+        "line_id": cmd.line_id or new_id(),
         "quantity": cmd.quantity,
         "discount_percent": cmd.discount_percent,
     }

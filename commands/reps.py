@@ -13,7 +13,7 @@ What must hold:
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field
 
@@ -30,6 +30,7 @@ from commands.base import (
     repeat_of_creation,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Email, Name, Text
 from domain.base import RuleBroken
 from domain.rep import Rep, Team
@@ -142,7 +143,7 @@ class RemoveTeamMember(Command):
 
 def register_rep(app: SalesApplication, cmd: RegisterRep, ctx: Context) -> Outcome:
     require_admin(ctx.caller, "reps")
-    rep_id = cmd.id or uuid4()
+    rep_id = cmd.id or new_id()
     if (found := exists(app, rep_id)) is not None:
         return repeat_of_creation(app, found, Rep, cmd.registration())
     ensure_active_rep(app, cmd.manager_id, "manager")
@@ -185,7 +186,7 @@ def reactivate_rep(app: SalesApplication, cmd: ReactivateRep, ctx: Context) -> O
 
 def form_team(app: SalesApplication, cmd: FormTeam, ctx: Context) -> Outcome:
     require_admin(ctx.caller, "teams")
-    team_id = cmd.id or uuid4()
+    team_id = cmd.id or new_id()
     if (found := exists(app, team_id)) is not None:
         return repeat_of_creation(app, found, Team, cmd.formation())
     manager = ensure_active_rep(app, cmd.manager_id, "manager")

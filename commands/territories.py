@@ -18,7 +18,7 @@ What must hold:
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import Field
 
@@ -35,6 +35,7 @@ from commands.base import (
     repeat_of_creation,
     save,
 )
+from commands.ids import new_id
 from commands.normalise import Name, Text
 from commands.reps import ensure_active_rep
 from commands.territory_assignment import candidates, place
@@ -121,7 +122,7 @@ def create_territory(
     app: SalesApplication, cmd: CreateTerritory, ctx: Context
 ) -> Outcome:
     require_editor(ctx.caller)
-    territory_id = cmd.id or uuid4()
+    territory_id = cmd.id or new_id()
     rules = [r.stored() for r in cmd.rules]
     if (found := exists(app, territory_id)) is not None:
         fields = {"name": cmd.name, "parent_id": cmd.parent_id, "rules": rules}

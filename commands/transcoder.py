@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from uuid import UUID, SafeUUID
 
@@ -49,6 +50,7 @@ class _Unusual(Exception):
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # written alike by both
+_KEYS = frozenset({str})
 
 
 def _uuid(data: str) -> UUID:
@@ -69,16 +71,27 @@ _DIRECT: dict[type[Transcoding], Callable[[str], Any]] = {
     DecimalAsStr: Decimal,
 }
 
+# ... and encoded without it (the same text: ``obj.hex``, ``obj.isoformat()``,
+# ``str(obj)``).
+_DIRECT_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
+    UUIDAsHex: attrgetter("hex"),
+    DatetimeAsISO: datetime.isoformat,
+    DecimalAsStr: str,
+}
+
 
 class FastJSONTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self.decoders: dict[str, Callable[[str], Any]] = {}
+        self.encoders: dict[type, tuple[str, Callable[[Any], Any]]] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         direct = _DIRECT.get(type(transcoding), transcoding.decode)
         self.decoders[transcoding.name] = direct
+        encode = _DIRECT_ENCODE.get(type(transcoding), transcoding.encode)
+        self.encoders[transcoding.type] = (transcoding.name, encode)
 
     def encode(self, obj: Any) -> bytes:
         try:
@@ -87,23 +100,33 @@ class FastJSONTranscoder(JSONTranscoder):
             return super().encode(obj)
 
     def _tagged(self, obj: Any) -> Any:
-        """``obj`` with values of registered types as the library tags them."""
+        """``obj`` with values of registered types as the library tags them.
+        A dict or list of plain values only is returned as it is (``orjson``
+        writes it as the library does)."""
         kind = type(obj)
         if kind in _PLAIN:
             return obj
         if kind is dict:
-            if not all(type(key) is str for key in obj):
+            if not _KEYS.issuperset(map(type, obj)):
                 raise _Unusual
-            return {key: self._tagged(value) for key, value in obj.items()}
+            if _PLAIN.issuperset(map(type, obj.values())):
+                return obj
+            return {
+                key: value if type(value) in _PLAIN else self._tagged(value)
+                for key, value in obj.items()
+            }
         if kind is list or kind is tuple:
-            return [self._tagged(value) for value in obj]
-        transcoding = self.types.get(kind)
-        if transcoding is None:  # a float, a subclass, an unregistered type
+            if _PLAIN.issuperset(map(type, obj)):
+                return obj
+            return [v if type(v) in _PLAIN else self._tagged(v) for v in obj]
+        encoder = self.encoders.get(kind)
+        if encoder is None:  # a float, a subclass, an unregistered type
             raise _Unusual
-        return {
-            "_type_": transcoding.name,
-            "_data_": self._tagged(transcoding.encode(obj)),
-        }
+        name, encode = encoder
+        data = encode(obj)
+        if type(data) not in _PLAIN:
+            data = self._tagged(data)
+        return {"_type_": name, "_data_": data}
 
     def decode(self, data: bytes) -> Any:
         try:

@@ -18,9 +18,17 @@ R = TypeVar("R")
 
 
 class _Slot(Generic[Q, R]):
+    """``done`` is held from the start and released once, when the result is
+    in or the slot is to lead: one lock is the cheapest wake-up of one
+    waiting thread (an ``Event`` takes a ``Condition``, a lock per wait and,
+    once woken, its lock back from the thread that woke it)."""
+
+    __slots__ = ("done", "lead", "request", "result")
+
     def __init__(self, request: Q) -> None:
         self.request = request
-        self.done = threading.Event()
+        self.done = threading.Lock()
+        self.done.acquire()
         self.lead = False
         self.result: R | BaseException | None = None
 
@@ -46,7 +54,7 @@ class GroupCommitter(Generic[Q, R]):
             slot.lead = not self._busy
             self._busy = True
         if not slot.lead:
-            slot.done.wait()
+            slot.done.acquire()
         if slot.lead:
             self._lead()
         if isinstance(slot.result, BaseException):
@@ -65,11 +73,11 @@ class GroupCommitter(Generic[Q, R]):
         for slot, result in zip(batch, results, strict=True):
             slot.result = result
             slot.lead = False
-            slot.done.set()
+            slot.done.release()
         with self._lock:
             if self._pending:
                 successor = self._pending[0]
                 successor.lead = True
-                successor.done.set()
+                successor.done.release()
             else:
                 self._busy = False
