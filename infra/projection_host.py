@@ -116,8 +116,9 @@ class ProjectionHost:
         """Wakes the views that handle any of ``topics`` (the others are
         woken by their polling, and by ``wait_for``)."""
         for runner in self.runners.values():
-            if not runner.topic_set.isdisjoint(topics):
-                runner.wake.set()
+            wake = runner.wake
+            if not wake.is_set() and not runner.topic_set.isdisjoint(topics):
+                wake.set()  # a set Event takes its Condition's lock again
 
     def wait_for(self, name: str, position: int, timeout: float = 5.0) -> bool:
         """True once view ``name`` has processed ``position``; False after
