@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -226,6 +226,27 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
         cursor.execute(f"DROP TABLE {copied}, {inserted}")
     assert found[0] == found[1]
     assert len(found[0]) == len(rows)
+
+
+def test_uuids_are_bound_as_uuid_values(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given UUIDs bound by the driver (``uuid_literal``), each reads back as
+    the same ``UUID``, compares equal to the stored one (alone and in an
+    array) and turns to the usual hyphenated text."""
+    _, store = engine
+    table = store.qualified("uuid_probe")
+    keys = [UUID(int=0), UUID(int=2**128 - 1), uuid4()]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k UUID PRIMARY KEY, t TEXT)")
+        for key in keys:
+            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s::text)", (key, key))
+        cursor.execute(f"SELECT k, t FROM {table} WHERE k = ANY(%s)", (keys,))
+        found = sorted(cursor.fetchall())
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE k = %s", (keys[2],))
+        assert cursor.fetchone() == (1,)
+        cursor.execute(f"DROP TABLE {table}")
+    assert found == sorted((key, str(key)) for key in keys)
 
 
 class Both:
