@@ -14,6 +14,7 @@ no quoting of each value through the driver's adapters. What must hold:
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,11 +50,45 @@ class Decline(Exception):
     """A value ``COPY`` text cannot be made of here."""
 
 
-def _line(row: Sequence[Any]) -> str:
+_NULL = "\\N"
+_SPECIAL = re.compile(r"[\\\t\n\r]")  # what _text escapes
+
+
+def _column(values: Sequence[Any]) -> Sequence[str]:
+    """One column's values as ``COPY`` text: a column of one type (and
+    ``None``) by that type's format, looked up once; texts checked for
+    anything to escape all at once."""
+    kinds = set(map(type, values))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if len(kinds) != 1:
+        return [_format(value) for value in values]
+    kind = kinds.pop()
+    if kind is str:
+        texts = [v for v in values if v is not None] if nulls else values
+        if _SPECIAL.search("".join(texts)):
+            return [_NULL if v is None else _text(v) for v in values]
+        return [_NULL if v is None else v for v in values] if nulls else values
     try:
-        return "\t".join([_FORMATS[type(value)](value) for value in row])
+        write = _FORMATS[kind]
     except KeyError as e:
         raise Decline(str(e)) from None
+    if nulls:
+        return [_NULL if v is None else write(v) for v in values]
+    return list(map(write, values))
+
+
+def _format(value: Any) -> str:
+    try:
+        return _FORMATS[type(value)](value)
+    except KeyError as e:
+        raise Decline(str(e)) from None
+
+
+def _lines(rows: Sequence[Sequence[Any]]) -> str:
+    """The rows as ``COPY`` text, made a column at a time."""
+    columns = [_column(values) for values in zip(*rows, strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 class CopyCursor(psycopg2.extensions.cursor):
@@ -66,7 +101,7 @@ class CopyCursor(psycopg2.extensions.cursor):
         list, with its parentheses, or ``""``); ``False``: declined, nothing
         sent."""
         try:
-            text = "\n".join(map(_line, rows)) + "\n"
+            text = _lines(rows)
         except Decline:
             return False
         self.copy_expert(f"COPY {table} {columns} FROM STDIN", io.StringIO(text))

@@ -179,13 +179,14 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
     engine: tuple[SalesApplication, PgViewStore],
 ) -> None:
     """Given enough plain inserts to go by ``COPY``, with every kind of value
-    a view writes (text with tabs, newlines and backslashes, ``None``), the
-    table holds what the same inserts one by one give."""
+    a view writes (text with tabs, newlines and backslashes, ``None``; a
+    column of one type, of several, or of nulls only), the table holds what
+    the same inserts one by one give."""
     _, store = engine
     copied, inserted = store.qualified("copy_a"), store.qualified("copy_b")
     columns = (
         "k INTEGER PRIMARY KEY, t TEXT, u UUID, at TIMESTAMPTZ, d DATE,"
-        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION"
+        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION, p TEXT, x TEXT, z TEXT"
     )
     rows = [
         (
@@ -197,10 +198,17 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
             Decimal("12.50") * n,
             n % 2 == 0,
             n / 3,
+            f"plain {n}",
+            [UUID(int=n), n, "text", None][n % 4],
+            None,
         )
         for n in range(COPY_MIN + 5)
     ]
-    insert = "INSERT INTO {a} (k, t, u, at, d, n, b, f) VALUES (%s" + ", %s" * 7 + ")"
+    insert = (
+        "INSERT INTO {a} (k, t, u, at, d, n, b, f, p, x, z) VALUES (%s"
+        + ", %s" * 10
+        + ")"
+    )
     with store.transaction() as cursor:
         for table in (copied, inserted):
             cursor.execute(f"CREATE TABLE {table} ({columns})")
