@@ -7,15 +7,18 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commands import contacts
 from commands.application import SalesApplication
 from domain.contact import Contact
+from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
@@ -315,3 +318,89 @@ class Counting:
     def execute(self, sql: str, params: Any = None) -> None:
         self.calls += 1
         self.cursor.execute(sql, params)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(),
+    st.text(alphabet="'\\%s\"\n\t;"),
+    st.uuids(),
+    st.datetimes(),
+    st.datetimes(timezones=st.timezones()),
+    st.dates(),
+    st.decimals(),
+)
+_PIECES = st.lists(
+    st.sampled_from(["a", " ", ",", "(", ")", "'", "\\", "%%", ":", "=", "%s"])
+).map("".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_PIECES, min_size=1, max_size=6), data=st.data())
+def test_bind_gives_what_mogrify_gives(
+    engine: tuple[SalesApplication, PgViewStore],
+    pieces: list[str],
+    data: st.DataObject,
+) -> None:
+    """Given any statement text (``%%``, quotes, backslashes) and values of
+    the kinds views write (texts with quotes, backslashes and ``%``, negative
+    numbers, decimals not finite), the view cursor's ``bind`` gives the text
+    ``mogrify`` gives, or fails as it fails."""
+    _, store = engine
+    sql = "%s".join(pieces)
+    count = sql.replace("%%", "").count("%s")
+    count = data.draw(st.sampled_from([count] * 5 + [count + 1]))
+    params = data.draw(st.lists(_VALUES, min_size=count, max_size=count))
+    assert_bound_alike(store, sql, params)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT %s, 100 % 7", [1]),  # a stray %
+        ("SELECT %(a)s", {"a": 1}),
+        ("SELECT %s", {"a": 1}),
+        ("SELECT %s", [1.5]),  # kinds bind leaves to mogrify
+        ("SELECT %s", [[1, 2]]),
+        ("SELECT %s", ["nul \x00"]),
+        ("SELECT %s, %s", [1]),
+        ("", []),
+    ],
+)
+def test_bind_leaves_the_rest_to_mogrify(
+    engine: tuple[SalesApplication, PgViewStore], sql: str, params: Any
+) -> None:
+    _, store = engine
+    assert_bound_alike(store, sql, params)
+
+
+def assert_bound_alike(store: PgViewStore, sql: str, params: Any) -> None:
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        try:
+            expected: Any = cursor.mogrify(sql, params).decode()
+        except Exception as e:
+            expected = type(e)
+        try:
+            found: Any = cursor.bind(sql, params)
+        except Exception as e:
+            found = type(e)
+    assert found == expected
+
+
+def test_bind_makes_the_usual_statements_itself(
+    engine: tuple[SalesApplication, PgViewStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a statement of the values views write, ``bind`` makes its text
+    without the driver's ``mogrify``."""
+    _, store = engine
+    params = ["it's", -3, Decimal("-1.50"), True, None, uuid4(), date(2026, 1, 2)]
+    params.append(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
+    sql = "UPDATE t SET a = %s, b = %s WHERE c LIKE '%%x'" + ", %s" * 6
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        expected = cursor.mogrify(sql, params).decode()
+        monkeypatch.setattr(cursor, "mogrify", None)
+        assert cursor.bind(sql, params) == expected
