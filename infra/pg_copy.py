@@ -56,13 +56,15 @@ class Decline(Exception):
 
 
 _NULL = "\\N"
+_UUID_OID = 2950  # PostgreSQL's type uuid
 _SPECIAL = re.compile(r"[\\\t\n\r]")  # what _text escapes
 
 
-def _column(values: Sequence[Any]) -> Sequence[str]:
+def _column(values: Sequence[Any], uuid: bool = False) -> Sequence[str]:
     """One column's values as ``COPY`` text: a column of one type (and
     ``None``) by that type's format, looked up once; texts checked for
-    anything to escape all at once."""
+    anything to escape all at once. ``uuid``: the column is of type ``uuid``,
+    which reads UUIDs as 32 hex digits (cheaper than ``str``)."""
     kinds = set(map(type, values))
     nulls = type(None) in kinds
     kinds.discard(type(None))
@@ -74,6 +76,8 @@ def _column(values: Sequence[Any]) -> Sequence[str]:
         if _SPECIAL.search("".join(texts)):
             return [_NULL if v is None else _text(v) for v in values]
         return [_NULL if v is None else v for v in values] if nulls else values
+    if kind is UUID and uuid:
+        return [_NULL if v is None else f"{v.int:032x}" for v in values]
     try:
         write = _FORMATS[kind]
     except KeyError as e:
@@ -90,9 +94,13 @@ def _format(value: Any) -> str:
         raise Decline(str(e)) from None
 
 
-def _lines(rows: Sequence[Sequence[Any]]) -> str:
-    """The rows as ``COPY`` text, made a column at a time."""
-    columns = [_column(values) for values in zip(*rows, strict=True)]
+def _lines(rows: Sequence[Sequence[Any]], uuids: Sequence[bool]) -> str:
+    """The rows as ``COPY`` text, made a column at a time; ``uuids``: which
+    columns are of type ``uuid`` (one flag per value of a row)."""
+    by_column = zip(*rows, strict=True)
+    columns = [
+        _column(values, uuid) for values, uuid in zip(by_column, uuids, strict=True)
+    ]
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
@@ -154,13 +162,28 @@ class CopyCursor(psycopg2.extensions.cursor):
     ) -> bool:
         """Loads ``rows`` into ``table`` (``columns``: the insert's column
         list, with its parentheses, or ``""``); ``False``: declined, nothing
-        sent."""
+        written."""
+        uuids = self._uuid_columns(table, columns)
+        if len(uuids) != len(rows[0]):  # an INSERT filling only the first columns
+            return False
         try:
-            text = _lines(rows)
+            text = _lines(rows, uuids)
         except Decline:
             return False
         self.copy_expert(f"COPY {table} {columns} FROM STDIN", io.StringIO(text))
         return True
+
+    def _uuid_columns(self, table: str, columns: str) -> list[bool]:
+        """Which of the columns are of type ``uuid``, as the table has them
+        now (asked once per cursor: a view batch changes no table's
+        columns)."""
+        known: dict[tuple[str, str], list[bool]] = vars(self).setdefault("_uuids", {})
+        if (table, columns) not in known:
+            self.execute(f"SELECT {columns.strip()[1:-1] or '*'} FROM {table} LIMIT 0")
+            described = self.description or ()
+            kinds = [column.type_code == _UUID_OID for column in described]
+            known[(table, columns)] = kinds
+        return known[(table, columns)]
 
     def bind(self, sql: str, params: Sequence[Any]) -> str:
         """``sql`` with ``params`` in it: ``mogrify``'s text, made here for

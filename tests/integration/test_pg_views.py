@@ -189,7 +189,8 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
     copied, inserted = store.qualified("copy_a"), store.qualified("copy_b")
     columns = (
         "k INTEGER PRIMARY KEY, t TEXT, u UUID, at TIMESTAMPTZ, d DATE,"
-        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION, p TEXT, x TEXT, z TEXT"
+        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION, p TEXT, x TEXT, z TEXT,"
+        " w TEXT"
     )
     rows = [
         (
@@ -204,12 +205,13 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
             f"plain {n}",
             [UUID(int=n), n, "text", None][n % 4],
             None,
+            UUID(int=n + 1),  # UUIDs in a TEXT column: their usual text
         )
         for n in range(COPY_MIN + 5)
     ]
     insert = (
-        "INSERT INTO {a} (k, t, u, at, d, n, b, f, p, x, z) VALUES (%s"
-        + ", %s" * 10
+        "INSERT INTO {a} (k, t, u, at, d, n, b, f, p, x, z, w) VALUES (%s"
+        + ", %s" * 11
         + ")"
     )
     with store.transaction() as cursor:
@@ -237,6 +239,30 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
         cursor.execute(f"DROP TABLE {copied}, {inserted}")
     assert found[0] == found[1]
     assert len(found[0]) == len(rows)
+
+
+def test_a_copy_is_declined_for_an_insert_filling_the_first_columns(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given plain inserts without a column list that give fewer values than
+    the table has columns, ``copy_rows`` declines (``COPY`` would want them
+    all) and the inserts write the rows."""
+    _, store = engine
+    table = store.qualified("copy_short")
+    rows = [(n, uuid4()) for n in range(COPY_MIN)]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k INTEGER, u UUID, extra TEXT)")
+        assert cursor.copy_rows(table, "", rows) is False  # type: ignore[attr-defined]
+        batch = Batch(cursor)
+        for row in rows:
+            Step(cursor, Probe(table), 1, batch).execute(
+                "INSERT INTO {p} VALUES (%s, %s)", *row
+            )
+        batch.flush()
+        cursor.execute(f"SELECT k, u, extra FROM {table} ORDER BY k")
+        found = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {table}")
+    assert found == [(n, u, None) for n, u in rows]
 
 
 def test_uuids_are_bound_as_uuid_values(
