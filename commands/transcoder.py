@@ -51,6 +51,7 @@ class _Unusual(Exception):
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # written alike by both
 _KEYS = frozenset({str})
+_UNKNOWN = SafeUUID.unknown  # an enum member read from its class costs a call
 
 
 def _uuid(data: str) -> UUID:
@@ -60,7 +61,7 @@ def _uuid(data: str) -> UUID:
         return UUID(data)
     uuid = object.__new__(UUID)
     object.__setattr__(uuid, "int", int(data, 16))
-    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    object.__setattr__(uuid, "is_safe", _UNKNOWN)
     return uuid
 
 

@@ -14,17 +14,30 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
+from uuid import UUID
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 from eventsourcing import persistence as es
+from psycopg2.extensions import AsIs
 from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 
 logger = logging.getLogger(__name__)
 
 psycopg2.extras.register_uuid()  # type: ignore[no-untyped-call]
+
+
+def uuid_literal(value: UUID) -> AsIs:
+    """A ``UUID`` bound as a ``uuid`` literal of its 32 hex digits (PostgreSQL
+    reads them as it reads the hyphenated form; the cast keeps it a ``uuid``
+    wherever it is used): the same value as the driver's own adapter, which
+    spends a Python object and ``str(uuid)`` on each."""
+    return AsIs(f"'{value.int:032x}'::uuid")
+
+
+psycopg2.extensions.register_adapter(UUID, uuid_literal)
 
 
 def _bytea(value: str | bytes | None, curs: Cursor) -> bytes | None:

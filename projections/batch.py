@@ -94,9 +94,9 @@ class Batch:
     ``INSERT``s of one statement become one multi-row ``INSERT`` (with
     ``ON CONFLICT DO NOTHING`` the first of equal keys wins, as one by one).
     On PostgreSQL they go in one round trip (each statement bound by the
-    cursor's ``mogrify``, joined with ``;``), a read that follows riding
-    along, and a run of ``COPY_MIN`` or more plain ``INSERT``s goes by the
-    cursor's ``copy_rows`` (``COPY``) if it has one; a store with
+    cursor's ``bind``, else its ``mogrify``, joined with ``;``), a read that
+    follows riding along, and a run of ``COPY_MIN`` or more plain ``INSERT``s
+    goes by the cursor's ``copy_rows`` (``COPY``) if it has one; a store with
     ``executemany`` gets each run of one statement that way; others get them
     one by one. ``buffered=False`` sends each write at once. A write whose
     table cannot be told, or that may read another table (``SELECT``,
@@ -175,6 +175,9 @@ class Batch:
         if len(statements) == 1:
             self.cursor.execute(*statements[0])
         elif statements:
-            mogrify = self.cursor.mogrify  # type: ignore[attr-defined]
-            bound = b";".join(mogrify(sql, params) for sql, params in statements)
-            self.cursor.execute(bound.decode())  # no params: nothing re-bound
+            bind = getattr(self.cursor, "bind", None)
+            if bind is None:
+                mogrify = self.cursor.mogrify  # type: ignore[attr-defined]
+                bind = lambda sql, params: mogrify(sql, params).decode()  # noqa: E731
+            bound = ";".join([bind(sql, params) for sql, params in statements])
+            self.cursor.execute(bound)  # no params: nothing re-bound

@@ -15,8 +15,10 @@ Columns are documented in docs/read-models.md.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -140,8 +142,26 @@ _AGGREGATES: list[tuple[type[Aggregate], str]] = [
 TABLE_OF = {e: table for a, table in _AGGREGATES for e in events_of(a)}
 
 
+_WANTED = {t: frozenset(columns) - {KEYS[t]} for t, columns in COLUMNS.items()}
+_REWORKED = frozenset({"new", "to_stage", *RENAMED})  # fields values_of turns
+_AS_IS = frozenset({str, int, bool, type(None), UUID, Decimal, date})  # stored
+
+
 def values_of(table: str, event: Any) -> dict[str, Any]:
     """The columns of ``table`` an event sets."""
+    fields: dict[str, Any] = vars(event)
+    if _REWORKED.isdisjoint(fields):  # the common case: columns by name only
+        wanted = _WANTED[table]
+        values = {k: v for k, v in fields.items() if k in wanted}
+    else:
+        values = _reworked(table, event)
+    fixed = FIXED.get(type(event))
+    if fixed is None:
+        return values
+    return values | {k: event.timestamp if v is NOW else v for k, v in fixed.items()}
+
+
+def _reworked(table: str, event: Any) -> dict[str, Any]:
     fields: dict[str, Any] = dict(vars(event))
     new = fields.get("new")
     if isinstance(new, dict):
@@ -153,12 +173,13 @@ def values_of(table: str, event: Any) -> dict[str, Any]:
     values: dict[str, Any] = {RENAMED.get(k, k): v for k, v in fields.items()}
     values = {k: v for k, v in values.items() if k in COLUMNS[table]}
     values.pop(KEYS[table], None)
-    fixed = FIXED.get(type(event), {})
-    return values | {k: event.timestamp if v is NOW else v for k, v in fixed.items()}
+    return values
 
 
 def stored(value: Any) -> Any:
     """Times in UTC; sequences (emails, phones) as JSON arrays."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, tuple | list):

@@ -7,15 +7,18 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
-from uuid import UUID
+from typing import Any, cast
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commands import contacts
 from commands.application import SalesApplication
 from domain.contact import Contact
+from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore
 from infra.settings import Settings
 from infra.view_store import PgViewStore
@@ -179,13 +182,15 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
     engine: tuple[SalesApplication, PgViewStore],
 ) -> None:
     """Given enough plain inserts to go by ``COPY``, with every kind of value
-    a view writes (text with tabs, newlines and backslashes, ``None``), the
-    table holds what the same inserts one by one give."""
+    a view writes (text with tabs, newlines and backslashes, ``None``; a
+    column of one type, of several, or of nulls only), the table holds what
+    the same inserts one by one give."""
     _, store = engine
     copied, inserted = store.qualified("copy_a"), store.qualified("copy_b")
     columns = (
         "k INTEGER PRIMARY KEY, t TEXT, u UUID, at TIMESTAMPTZ, d DATE,"
-        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION"
+        " n NUMERIC, b BOOLEAN, f DOUBLE PRECISION, p TEXT, x TEXT, z TEXT,"
+        " w TEXT"
     )
     rows = [
         (
@@ -197,10 +202,18 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
             Decimal("12.50") * n,
             n % 2 == 0,
             n / 3,
+            f"plain {n}",
+            [UUID(int=n), n, "text", None][n % 4],
+            None,
+            UUID(int=n + 1),  # UUIDs in a TEXT column: their usual text
         )
         for n in range(COPY_MIN + 5)
     ]
-    insert = "INSERT INTO {a} (k, t, u, at, d, n, b, f) VALUES (%s" + ", %s" * 7 + ")"
+    insert = (
+        "INSERT INTO {a} (k, t, u, at, d, n, b, f, p, x, z, w) VALUES (%s"
+        + ", %s" * 11
+        + ")"
+    )
     with store.transaction() as cursor:
         for table in (copied, inserted):
             cursor.execute(f"CREATE TABLE {table} ({columns})")
@@ -226,6 +239,51 @@ def test_a_long_run_of_plain_inserts_is_copied_as_inserted(
         cursor.execute(f"DROP TABLE {copied}, {inserted}")
     assert found[0] == found[1]
     assert len(found[0]) == len(rows)
+
+
+def test_a_copy_is_declined_for_an_insert_filling_the_first_columns(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given plain inserts without a column list that give fewer values than
+    the table has columns, ``copy_rows`` declines (``COPY`` would want them
+    all) and the inserts write the rows."""
+    _, store = engine
+    table = store.qualified("copy_short")
+    rows = [(n, uuid4()) for n in range(COPY_MIN)]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k INTEGER, u UUID, extra TEXT)")
+        assert cursor.copy_rows(table, "", rows) is False  # type: ignore[attr-defined]
+        batch = Batch(cursor)
+        for row in rows:
+            Step(cursor, Probe(table), 1, batch).execute(
+                "INSERT INTO {p} VALUES (%s, %s)", *row
+            )
+        batch.flush()
+        cursor.execute(f"SELECT k, u, extra FROM {table} ORDER BY k")
+        found = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {table}")
+    assert found == [(n, u, None) for n, u in rows]
+
+
+def test_uuids_are_bound_as_uuid_values(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> None:
+    """Given UUIDs bound by the driver (``uuid_literal``), each reads back as
+    the same ``UUID``, compares equal to the stored one (alone and in an
+    array) and turns to the usual hyphenated text."""
+    _, store = engine
+    table = store.qualified("uuid_probe")
+    keys = [UUID(int=0), UUID(int=2**128 - 1), uuid4()]
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k UUID PRIMARY KEY, t TEXT)")
+        for key in keys:
+            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s::text)", (key, key))
+        cursor.execute(f"SELECT k, t FROM {table} WHERE k = ANY(%s)", (keys,))
+        found = sorted(cursor.fetchall())
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE k = %s", (keys[2],))
+        assert cursor.fetchone() == (1,)
+        cursor.execute(f"DROP TABLE {table}")
+    assert found == sorted((key, str(key)) for key in keys)
 
 
 class Both:
@@ -286,3 +344,89 @@ class Counting:
     def execute(self, sql: str, params: Any = None) -> None:
         self.calls += 1
         self.cursor.execute(sql, params)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(),
+    st.text(alphabet="'\\%s\"\n\t;"),
+    st.uuids(),
+    st.datetimes(),
+    st.datetimes(timezones=st.timezones()),
+    st.dates(),
+    st.decimals(),
+)
+_PIECES = st.lists(
+    st.sampled_from(["a", " ", ",", "(", ")", "'", "\\", "%%", ":", "=", "%s"])
+).map("".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_PIECES, min_size=1, max_size=6), data=st.data())
+def test_bind_gives_what_mogrify_gives(
+    engine: tuple[SalesApplication, PgViewStore],
+    pieces: list[str],
+    data: st.DataObject,
+) -> None:
+    """Given any statement text (``%%``, quotes, backslashes) and values of
+    the kinds views write (texts with quotes, backslashes and ``%``, negative
+    numbers, decimals not finite), the view cursor's ``bind`` gives the text
+    ``mogrify`` gives, or fails as it fails."""
+    _, store = engine
+    sql = "%s".join(pieces)
+    count = sql.replace("%%", "").count("%s")
+    count = data.draw(st.sampled_from([count] * 5 + [count + 1]))
+    params = data.draw(st.lists(_VALUES, min_size=count, max_size=count))
+    assert_bound_alike(store, sql, params)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT %s, 100 % 7", [1]),  # a stray %
+        ("SELECT %(a)s", {"a": 1}),
+        ("SELECT %s", {"a": 1}),
+        ("SELECT %s", [1.5]),  # kinds bind leaves to mogrify
+        ("SELECT %s", [[1, 2]]),
+        ("SELECT %s", ["nul \x00"]),
+        ("SELECT %s, %s", [1]),
+        ("", []),
+    ],
+)
+def test_bind_leaves_the_rest_to_mogrify(
+    engine: tuple[SalesApplication, PgViewStore], sql: str, params: Any
+) -> None:
+    _, store = engine
+    assert_bound_alike(store, sql, params)
+
+
+def assert_bound_alike(store: PgViewStore, sql: str, params: Any) -> None:
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        try:
+            expected: Any = cursor.mogrify(sql, params).decode()
+        except Exception as e:
+            expected = type(e)
+        try:
+            found: Any = cursor.bind(sql, params)
+        except Exception as e:
+            found = type(e)
+    assert found == expected
+
+
+def test_bind_makes_the_usual_statements_itself(
+    engine: tuple[SalesApplication, PgViewStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a statement of the values views write, ``bind`` makes its text
+    without the driver's ``mogrify``."""
+    _, store = engine
+    params = ["it's", -3, Decimal("-1.50"), True, None, uuid4(), date(2026, 1, 2)]
+    params.append(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
+    sql = "UPDATE t SET a = %s, b = %s WHERE c LIKE '%%x'" + ", %s" * 6
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        expected = cursor.mogrify(sql, params).decode()
+        monkeypatch.setattr(cursor, "mogrify", None)
+        assert cursor.bind(sql, params) == expected

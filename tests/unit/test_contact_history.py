@@ -3,8 +3,10 @@ rebuild that equals the live view."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from commands import activities, contacts
 from commands.accounts import OpenAccount, open_account
 from infra.view_store import SQLiteViewStore
-from projections.contact_history import ContactHistory
+from projections.contact_history import ContactHistory, details
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, run
 
@@ -143,3 +145,30 @@ def test_rebuilt_view_equals_the_live_one(
     after = {t: rows(store, f"contact_history_{t}") for t in ContactHistory.tables}
     assert after == before
     assert store.position("contact_history") == app.recorder.max_notification_id()
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1).filter(lambda key: key not in ("originator_id", "actor")),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(),
+            st.text(),
+            st.uuids(),
+            st.datetimes(timezones=st.just(UTC)),
+            st.decimals(allow_nan=False),
+            st.lists(st.text(), max_size=3),
+            st.dictionaries(st.text(), st.uuids(), max_size=3),
+        ),
+        max_size=8,
+    )
+)
+def test_details_are_what_json_dumps_writes(fields: dict[str, Any]) -> None:
+    """Given an event's fields of any kind a domain event holds (texts beyond
+    ASCII, UUIDs, datetimes, decimals, nested), its entry's details are the
+    bytes ``json.dumps(..., default=str, sort_keys=True)`` writes, without
+    the event's metadata."""
+    event = SimpleNamespace(**fields, originator_id=UUID(int=1), actor="rep")
+    assert details(event) == json.dumps(fields, default=str, sort_keys=True)

@@ -23,7 +23,7 @@ from commands.opportunities import OpenOpportunity, open_opportunity
 from infra.view_store import SQLiteViewStore
 from projections.lists import Lists
 from projections.lists_query import FILTERS, SORTS, Page, select_page
-from projections.lists_rows import COLUMNS, KEYS, derived
+from projections.lists_rows import COLUMNS, KEYS, derived, values_of
 from projections.runner import Runner
 from tests.unit.helpers import memory_app, registered_rep, run
 from tests.view_rows import view_rows
@@ -504,3 +504,25 @@ def test_rows_from_the_batch_cache_equal_rows_read_event_by_event(
             assert {k: row[k] for k in ("search_text", "sort_name") if k in row} == (
                 derived(table, row)
             ), table
+
+
+class _Changed:
+    """An event of no special kind: its fields only."""
+
+    def __init__(self, **fields: Any) -> None:
+        vars(self).update(fields)
+
+
+def test_values_of_takes_the_columns_an_event_names_in_its_order() -> None:
+    """Given an event's fields, the row's values are the table's columns among
+    them, in the event's order, never the key; a lead's ``company_name`` is its
+    ``company`` and a ``new`` dict sets each of its keys."""
+    plain = _Changed(title="CTO", contact_id=UUID(int=1), actor="rep", department="x")
+    assert list(values_of("contacts", plain).items()) == [
+        ("title", "CTO"),
+        ("department", "x"),
+    ]
+    renamed = _Changed(company_name="Acme", email="a@b.c", lead_id=UUID(int=2))
+    assert values_of("leads", renamed) == {"company": "Acme", "email": "a@b.c"}
+    new = _Changed(new={"purpose": "demo", "kind": "call"}, timestamp=None)
+    assert values_of("activities", new) == {"purpose": "demo", "kind": "call"}
