@@ -1,7 +1,7 @@
 """A rebuild leaves out the indexes only the queries read (``query_indexes``)
 while it catches up, builds them once its rows are in, and swaps in a view
 with the live view's indexes and rows (SQLite here; PostgreSQL in
-tests/integration/test_pg_rebuild_indexes.py)."""
+tests/integration/test_pg_rebuild.py)."""
 
 from __future__ import annotations
 

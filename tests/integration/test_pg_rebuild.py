@@ -1,6 +1,7 @@
-"""A rebuild on PostgreSQL catches up without the indexes only the queries
-read (``View.query_indexes``), builds them once its rows are in, and swaps
-in tables with the live view's indexes (the declared ones under their live
+"""A rebuild on PostgreSQL: it first gives the log planner statistics; it
+catches up without the indexes only the queries read
+(``View.query_indexes``), builds them once its rows are in, and swaps in
+tables with the live view's indexes (the declared ones under their live
 names) and rows."""
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from projections.runner import Runner
 from projections.view import View
 from tests.services import admin_cursor, drop_schema
 
-SCHEMA = "sfa_test_rebuild_indexes"
-VIEWS = "sfa_test_rebuild_indexes_views"
+SCHEMA = "sfa_test_rebuild"
+VIEWS = "sfa_test_rebuild_views"
 Engine = tuple[SalesApplication, PgViewStore]
 
 
@@ -110,3 +111,26 @@ def test_a_catching_up_rebuild_lacks_only_the_query_indexes(
     store.complete(ContactHistory, shadow=True)
     made = {name for name, _ in indexes(postgres_url, shadow)}
     assert "contact_history_by_account__rebuild" in made
+
+
+def test_a_rebuild_first_gives_the_log_planner_statistics(
+    engine: Engine, postgres_url: str
+) -> None:
+    # given a log never analyzed (no autovacuum run yet)
+    app, store = engine
+    head = record_log(app, 200)
+
+    def counted_rows() -> float:
+        with admin_cursor(postgres_url) as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)",
+                [f"{SCHEMA}.sfa_events"],
+            )
+            row = cursor.fetchone()
+        assert row is not None
+        return float(row[0])
+
+    assert counted_rows() == -1
+    # when a view is rebuilt, then the planner knows the log's size
+    ProjectionHost(app, store, views=(Agenda,)).rebuild(Agenda.name)
+    assert counted_rows() == head
