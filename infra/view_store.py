@@ -4,8 +4,12 @@ PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
 ``projections_<view>_<table>`` in the engine's file. A rebuild writes
 ``..._rebuild`` tables beside the live ones, then ``swap`` replaces the live
 tables and position in one transaction: readers see the old view or the new
-one, never a half-built one. A view's ``setup`` DDL runs after its tables and
-indexes are created (on rebuilt tables once their rows are in), each
+one, never a half-built one. Rebuilt tables catch up without the view's
+``query_indexes`` (no handler reads through them); ``complete`` builds them
+in bulk once the rows are in, and the swap gives every index its live name
+(PostgreSQL renames it; SQLite, which cannot, builds it again). A view's
+``setup`` DDL runs after its tables and indexes are created (on rebuilt
+tables once their rows are in), each
 statement under a savepoint: one that fails (an extension the database cannot
 create) is logged and skipped, and the view works without it. Positions live
 in ``positions`` (PostgreSQL) or ``projections_positions`` (SQLite), written in
@@ -42,6 +46,7 @@ class Names:
 
     def __init__(self, store: ViewStore, view: type[View], *, shadow: bool) -> None:
         suffix = SHADOW if shadow else ""
+        self.shadow = shadow
         self.mapping = {
             t: store.qualified(f"{view.name}_{t}{suffix}") for t in view.tables
         }
@@ -87,7 +92,6 @@ class ViewStore(ABC):
 
     def _create(self, cursor: Cursor, view: type[View], *, shadow: bool) -> None:
         names = self.names(view, shadow=shadow)
-        suffix = SHADOW if shadow else ""
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self.positions} (name TEXT PRIMARY KEY,"
             " position BIGINT NOT NULL)"
@@ -96,24 +100,35 @@ class ViewStore(ABC):
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {names.mapping[table]} ({columns})"
             )
-        for index, target in view.indexes.items():
-            name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {names.sql(target)}")
+        later = view.query_indexes if shadow else frozenset()
+        self._indexes(cursor, view, names, [i for i in view.indexes if i not in later])
         if not shadow:  # a rebuild gets it once loaded: ``complete``
             self.complete(view, cursor=cursor)
+
+    def _indexes(
+        self, cursor: Cursor, view: type[View], names: Names, indexes: list[str]
+    ) -> None:
+        suffix = SHADOW if names.shadow else ""
+        for index in indexes:
+            name = quote_ident(f"{self.prefix}{view.name}_{index}{suffix}")
+            target = names.sql(view.indexes[index])
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
     def complete(
         self, view: type[View], *, shadow: bool = False, cursor: Cursor | None = None
     ) -> None:
         """Runs the view's ``setup`` DDL on its tables. Rebuilt tables get it
         once their rows are in (an index built in bulk rather than kept up
-        row by row), before the swap; a swap runs it too, for what is left."""
+        row by row), before the swap, after their ``query_indexes``; a swap
+        runs it too, for what is left."""
         if cursor is None:
             with self.transaction() as own:
                 self._ddl_lock(own)
                 self.complete(view, shadow=shadow, cursor=own)
             return
         names = self.names(view, shadow=shadow)
+        if shadow:
+            self._indexes(cursor, view, names, sorted(view.query_indexes))
         for statement in view.setup(self.kind):
             self._attempt(cursor, view, names.sql(statement))
 

@@ -91,6 +91,7 @@ class Agenda(View):
         "by_contact": "{activities} (contact_id, status)",
         "deals_by_owner": "{opportunities} (owner_id, status)",
     }
+    query_indexes: ClassVar[frozenset[str]] = frozenset(indexes)
 
     def prefetch(self, step: Step, events: Sequence[Any]) -> None:
         """The accounts of the contacts of activities naming no account."""

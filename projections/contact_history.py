@@ -93,6 +93,7 @@ class ContactHistory(View):
         "by_contact": "{entries} (contact_id, position)",
         "by_account": "{entries} (account_id, position)",
     }
+    query_indexes: ClassVar[frozenset[str]] = frozenset({"by_account"})
 
     def prefetch(self, step: Step, events: Sequence[Any]) -> None:
         """The helper rows the batch's events will look up, three queries."""

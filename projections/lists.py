@@ -173,6 +173,15 @@ class Lists(View):
         "activities_account": "{activities} (account_id)",
         "activities_contact": "{activities} (contact_id)",
     }
+    query_indexes: ClassVar[frozenset[str]] = frozenset(
+        (
+            "accounts_name",
+            "contacts_name",
+            "leads_created",
+            "deals_close",
+            "activities_at",
+        )
+    )
 
     @classmethod
     def setup(cls, store_kind: str) -> list[str]:

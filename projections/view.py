@@ -125,12 +125,16 @@ class Step:
 class View:
     """Subclasses set ``name``, ``tables`` (table -> column definitions),
     ``indexes`` (index suffix -> ``table (columns)``) and register handlers
-    with ``@handles(EventClass, ...)``. A change of tables is a new ``name``
-    (the view rebuilds beside the old one)."""
+    with ``@handles(EventClass, ...)``. ``query_indexes`` names those of
+    ``indexes`` that only the view's queries read through, never its handlers
+    (nor ``prefetch``): a rebuild builds them in bulk once its rows are in,
+    rather than keeping them up row by row. A change of tables is a new
+    ``name`` (the view rebuilds beside the old one)."""
 
     name: ClassVar[str]
     tables: ClassVar[dict[str, str]]
     indexes: ClassVar[dict[str, str]] = {}
+    query_indexes: ClassVar[frozenset[str]] = frozenset()
     _handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
