@@ -6,8 +6,9 @@ PostgreSQL: schema ``projections``, table ``<view>_<table>``. SQLite: tables
 tables and position in one transaction: readers see the old view or the new
 one, never a half-built one. Rebuilt tables catch up without the view's
 ``query_indexes`` (no handler reads through them); ``complete`` builds them
-in bulk once the rows are in, and the swap gives every index its live name
-(PostgreSQL renames it; SQLite, which cannot, builds it again). A view's
+in bulk once the rows are in (on PostgreSQL it also ``ANALYZE``s them), and
+the swap gives every index its live name (PostgreSQL renames it; SQLite,
+which cannot, builds it again). A view's
 ``setup`` DDL runs after its tables and indexes are created (on rebuilt
 tables once their rows are in), each
 statement under a savepoint: one that fails (an extension the database cannot
@@ -131,6 +132,12 @@ class ViewStore(ABC):
             self._indexes(cursor, view, names, sorted(view.query_indexes))
         for statement in view.setup(self.kind):
             self._attempt(cursor, view, names.sql(statement))
+        if shadow:
+            self._analyze(cursor, names)
+
+    def _analyze(self, cursor: Cursor, names: Names) -> None:  # noqa: B027
+        """Planner statistics for rebuilt tables, so that queries on them
+        are planned well from the swap on (SQLite: none kept)."""
 
     def _attempt(self, cursor: Cursor, view: type[View], statement: str) -> None:
         """Runs ``statement``; if it fails, only it is rolled back."""
@@ -145,8 +152,13 @@ class ViewStore(ABC):
 
     prefix = ""
 
+    def single_read(self) -> Any:
+        """Where one read statement runs (``position``: read-your-writes and
+        status ask it often)."""
+        return self.reading()
+
     def position(self, name: str) -> int:
-        with self.reading() as cursor:
+        with self.single_read() as cursor:
             cursor.execute(
                 f"SELECT position FROM {self.positions} WHERE name = %s", [name]
             )
@@ -195,11 +207,8 @@ class ViewStore(ABC):
                 cursor.execute(f"DROP TABLE IF EXISTS {live[table]}")
                 self._rename(cursor, shadow[table], f"{view.name}_{table}")
             for index in view.indexes:
-                cursor.execute(
-                    "DROP INDEX IF EXISTS "
-                    + self.qualified_index(f"{view.name}_{index}{SHADOW}")
-                )
-            self._create(cursor, view, shadow=False)  # indexes under live names
+                self._adopt_index(cursor, f"{view.name}_{index}")
+            self._create(cursor, view, shadow=False)  # what is missing, live names
             cursor.execute(
                 f"SELECT position FROM {self.positions} WHERE name = %s",
                 [view.name + SHADOW],
@@ -209,6 +218,11 @@ class ViewStore(ABC):
             cursor.execute(
                 f"DELETE FROM {self.positions} WHERE name = %s", [view.name + SHADOW]
             )
+
+    def _adopt_index(self, cursor: Cursor, index: str) -> None:
+        """The rebuilt table's copy of ``index`` under the live name, or
+        dropped for ``_create`` to build again (SQLite cannot rename one)."""
+        cursor.execute(f"DROP INDEX IF EXISTS {self.qualified_index(index + SHADOW)}")
 
     def qualified_index(self, index: str) -> str:
         return self.qualified(index)
@@ -242,6 +256,20 @@ class PgViewStore(ViewStore):
 
     def _rename(self, cursor: Cursor, old: str, new: str) -> None:
         cursor.execute(f"ALTER TABLE {old} RENAME TO {quote_ident(new)}")
+
+    def single_read(self) -> Any:
+        """An autocommit cursor: one statement, one round trip (not three)."""
+        return self.datastore.cursor()
+
+    def _analyze(self, cursor: Cursor, names: Names) -> None:
+        for table in names.mapping.values():
+            cursor.execute(f"ANALYZE {table}")  # a bounded sample of each
+
+    def _adopt_index(self, cursor: Cursor, index: str) -> None:
+        cursor.execute(
+            f"ALTER INDEX IF EXISTS {self.qualified_index(index + SHADOW)}"
+            f" RENAME TO {quote_ident(index)}"
+        )
 
     def close(self) -> None:
         self.datastore.close()

@@ -134,3 +134,42 @@ def test_a_rebuild_first_gives_the_log_planner_statistics(
     # when a view is rebuilt, then the planner knows the log's size
     ProjectionHost(app, store, views=(Agenda,)).rebuild(Agenda.name)
     assert counted_rows() == head
+
+
+def test_the_swap_keeps_the_rebuilt_indexes_and_their_statistics(
+    engine: Engine, postgres_url: str
+) -> None:
+    # given a live view and a rebuilt copy beside it, completed
+    app, store = engine
+    record_log(app, 200)
+    Runner(Lists(), store, app).catch_up()
+    Runner(Lists(), store, app, shadow=True, batch_size=50).catch_up()
+    store.complete(Lists, shadow=True)
+
+    def index_oids(suffix: str) -> dict[str, int]:
+        with admin_cursor(postgres_url) as cursor:
+            cursor.execute(
+                "SELECT c.relname, c.oid FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind = 'i' AND c.relname = ANY(%s)",
+                [VIEWS, [f"lists_{index}{suffix}" for index in Lists.indexes]],
+            )
+            return {
+                str(name).removesuffix(suffix): int(oid)
+                for name, oid in cursor.fetchall()
+            }
+
+    rebuilt = index_oids("__rebuild")
+    assert set(rebuilt) == {f"lists_{index}" for index in Lists.indexes}
+    # when it is swapped in
+    store.swap(Lists)
+    # then the live names are the rebuilt indexes themselves (renamed, not
+    # built again), and the tables have planner statistics
+    assert index_oids("") == rebuilt
+    with admin_cursor(postgres_url) as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = %s AND tablename = %s",
+            [VIEWS, "lists_contacts"],
+        )
+        row = cursor.fetchone()
+    assert row is not None and row[0] > 0
