@@ -13,6 +13,12 @@ no quoting of each value through the driver's adapters. What must hold:
 - ``bind`` gives exactly the text the driver's ``mogrify`` gives (decoded),
   for the values it knows (and ``standard_conforming_strings`` on); for
   anything else it asks ``mogrify``.
+- ``bind_prepared`` gives an ``EXECUTE`` of a statement prepared on the
+  connection that writes what ``bind``'s text writes: each parameter is
+  declared of the type PostgreSQL gives the literal ``bind`` puts in its
+  place (``unknown`` for quoted text and ``NULL``: inferred from the
+  context, as the literal's type is), and gets that literal. A statement
+  that cannot be prepared goes as ``bind`` gives it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -104,6 +111,9 @@ def _lines(rows: Sequence[Sequence[Any]], uuids: Sequence[bool]) -> str:
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
+_IDLE = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+_IN_TRANSACTION = psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+
 _TOKENS = re.compile(r"(%%|%s|%)")
 
 
@@ -152,6 +162,65 @@ _LITERALS: dict[type, Callable[[Any], str]] = {
     datetime: _moment,
     date: lambda value: f"'{value.isoformat()}'::date",
 }
+
+
+def _number_kind(value: int | Decimal) -> str:
+    """The type of ``_number(value)`` as PostgreSQL's parser gives it."""
+    if type(value) is Decimal:
+        text = _number(value)
+        if not re.fullmatch(r" ?-?[0-9]+", text):
+            return "numeric"
+        value = int(text)
+    if -(2**31) <= value < 2**31:
+        return "int4"
+    return "int8" if -(2**63) <= value < 2**63 else "numeric"
+
+
+# the type of each kind's literal (``_LITERALS``): text and NULL are unknown
+_KINDS: dict[type, str | Callable[[Any], str]] = {
+    str: "unknown",
+    type(None): "unknown",
+    bool: "boolean",
+    UUID: "uuid",
+    date: "date",
+    int: _number_kind,
+    Decimal: _number_kind,
+    datetime: lambda value: "timestamp" if value.tzinfo is None else "timestamptz",
+}
+
+
+def _kind(value: Any) -> str:
+    kind = _KINDS[type(value)]
+    return kind if type(kind) is str else kind(value)  # type: ignore[operator]
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_UNSURE = re.compile(r"['\"$;\\]|--|/\*")
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str | None:
+    """``sql`` with its ``%s`` as ``$1``, ``$2``...; ``None`` where that
+    cannot be told safely (``%`` in a quoted part, ``%%``, other uses of
+    ``%``, dollar quotes, comments, backslashes, several statements)."""
+    outside = _QUOTED.sub(" ", sql)
+    if _UNSURE.search(outside) or any("%" in q for q in _QUOTED.findall(sql)):
+        return None
+    pieces = _pieces(sql)
+    if pieces is None or "%" in "".join(pieces):
+        return None
+    return "".join(
+        piece + (f"${n}" if n < len(pieces) else "")
+        for n, piece in enumerate(pieces, start=1)
+    )
+
+
+PREPARED_MAX = 256  # statements prepared per connection; more go bound
+
+# per connection: (statement, parameter types) -> its prepared name, or
+# None if it could not be prepared
+_prepared: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], str | None]]
+_prepared = weakref.WeakKeyDictionary()
 
 
 class CopyCursor(psycopg2.extensions.cursor):
@@ -203,6 +272,62 @@ class CopyCursor(psycopg2.extensions.cursor):
         except (KeyError, Decline):
             return self.mogrify(sql, params).decode()
         return "".join(text)
+
+    def bind_prepared(self, sql: str, params: Sequence[Any]) -> str:
+        """``EXECUTE`` of ``sql`` prepared on this connection (prepared now
+        if new: a round trip of its own, once), with ``params``'s literals;
+        ``bind``'s text where it cannot be."""
+        pieces = _pieces(sql) if sql else None
+        if (
+            not params
+            or pieces is None
+            or type(params) not in (list, tuple)
+            or len(pieces) != len(params) + 1
+            or not self._standard()
+        ):
+            return self.bind(sql, params)
+        try:
+            kinds = tuple([_kind(value) for value in params])
+            literals = [_LITERALS[type(value)](value) for value in params]
+        except (KeyError, Decline):
+            return self.bind(sql, params)
+        known = vars(self).get("_prepared")
+        if known is None:
+            known = vars(self)["_prepared"] = _prepared.setdefault(self.connection, {})
+        name = known.get((sql, kinds), "")
+        if name == "":
+            if len(known) >= PREPARED_MAX:
+                return self.bind(sql, params)
+            name = self._prepare(sql, kinds, f"sfa_{len(known)}")
+            known[(sql, kinds)] = name
+        if name is None:
+            return self.bind(sql, params)
+        return f"EXECUTE {name}({','.join(literals)})"
+
+    def _prepare(self, sql: str, kinds: tuple[str, ...], name: str) -> str | None:
+        """``name`` if ``sql`` could be prepared under it; a failure leaves
+        the transaction as it was."""
+        numbered = _numbered(sql)
+        status = self.connection.info.transaction_status
+        if numbered is None or status not in (_IDLE, _IN_TRANSACTION):
+            return None
+        prepare = f"PREPARE {name}({','.join(kinds)}) AS {numbered}"
+        if status == _IDLE:
+            try:
+                self.execute(prepare)
+            except psycopg2.Error:
+                return None
+            return name
+        try:
+            self.execute(
+                f"SAVEPOINT sfa_prepare;{prepare};RELEASE SAVEPOINT sfa_prepare"
+            )
+        except psycopg2.Error:
+            self.execute(
+                "ROLLBACK TO SAVEPOINT sfa_prepare;RELEASE SAVEPOINT sfa_prepare"
+            )
+            return None
+        return name
 
     def _standard(self) -> bool:
         """Backslashes in quoted text are plain characters."""

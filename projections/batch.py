@@ -94,7 +94,8 @@ class Batch:
     ``INSERT``s of one statement become one multi-row ``INSERT`` (with
     ``ON CONFLICT DO NOTHING`` the first of equal keys wins, as one by one).
     On PostgreSQL they go in one round trip (each statement bound by the
-    cursor's ``bind``, else its ``mogrify``, joined with ``;``), a read that
+    cursor's ``bind``, else its ``mogrify``, joined with ``;``; a write as
+    the view made it by its ``bind_prepared`` if it has one), a read that
     follows riding along, and a run of ``COPY_MIN`` or more plain ``INSERT``s
     goes by the cursor's ``copy_rows`` (``COPY``) if it has one; a store with
     ``executemany`` gets each run of one statement that way; others get them
@@ -159,25 +160,39 @@ class Batch:
         cursor's ``copy_rows`` (``COPY``) if it has one, in its turn."""
         copy_rows = getattr(self.cursor, "copy_rows", None)
         statements: list[tuple[str, Sequence[Any]]] = []
+        repeated: set[str] = set()  # writes of one table, as the view made them
         for run in runs:
             columns, table = run.shape.columns, run.shape.table
             if copy_rows and columns is not None and len(run.params) >= COPY_MIN:
-                self._send(statements)
+                self._send(statements, repeated)
                 statements = []
                 if copy_rows(table, columns, run.params):
                     continue
+            if table is not None and "RETURNING" not in run.sql.upper():
+                repeated.add(run.sql)
             statements.extend(run.statements(merged=True))
         if read is not None:
             statements.append(read)
-        self._send(statements)
+        self._send(statements, repeated)
 
-    def _send(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
-        if len(statements) == 1:
+    def _send(
+        self, statements: list[tuple[str, Sequence[Any]]], repeated: set[str]
+    ) -> None:
+        """Bound and joined with ``;``; a statement in ``repeated`` by the
+        cursor's ``bind_prepared`` if it has one (an ``EXECUTE`` of it
+        prepared on the connection, see ``infra.pg_copy``)."""
+        if len(statements) == 1 and statements[0][0] not in repeated:
             self.cursor.execute(*statements[0])
         elif statements:
             bind = getattr(self.cursor, "bind", None)
             if bind is None:
                 mogrify = self.cursor.mogrify  # type: ignore[attr-defined]
                 bind = lambda sql, params: mogrify(sql, params).decode()  # noqa: E731
-            bound = ";".join([bind(sql, params) for sql, params in statements])
+            prepared = getattr(self.cursor, "bind_prepared", None) or bind
+            bound = ";".join(
+                [
+                    (prepared if sql in repeated else bind)(sql, params)
+                    for sql, params in statements
+                ]
+            )
             self.cursor.execute(bound)  # no params: nothing re-bound

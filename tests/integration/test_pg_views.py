@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+import psycopg2
 import pytest
 from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,7 @@ from commands.application import SalesApplication
 from domain.contact import Contact
 from infra.pg_copy import CopyCursor
 from infra.pg_datastore import PgDatastore
+from infra.projection_host import ProjectionHost
 from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.batch import COPY_MIN
@@ -363,7 +365,10 @@ _PIECES = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(pieces=st.lists(_PIECES, min_size=1, max_size=6), data=st.data())
 def test_bind_gives_what_mogrify_gives(
     engine: tuple[SalesApplication, PgViewStore],
@@ -430,3 +435,184 @@ def test_bind_makes_the_usual_statements_itself(
         expected = cursor.mogrify(sql, params).decode()
         monkeypatch.setattr(cursor, "mogrify", None)
         assert cursor.bind(sql, params) == expected
+
+
+def history_rows(store: PgViewStore) -> list[Any]:
+    with store.transaction() as cursor:
+        cursor.execute(
+            "SELECT position, contact_id, account_id, details FROM"
+            f" {store.qualified('contact_history_entries')} ORDER BY position"
+        )
+        rows = list(cursor.fetchall())
+        cursor.execute(
+            f"SELECT * FROM {store.qualified('contact_history_contacts')}"
+            " ORDER BY contact_id"
+        )
+        return rows + list(cursor.fetchall())
+
+
+def test_prepared_writes_follow_a_rebuild_swap(
+    postgres_url: str, engine: tuple[SalesApplication, PgViewStore]
+) -> None:
+    """Given a view applied on one pooled connection (its writes prepared
+    there), a rebuild that drops the live tables and renames the rebuilt ones
+    in, and more events: the same connection applies them to the swapped-in
+    tables, which end as a fresh rebuild's."""
+    app, _ = engine
+    datastore = PgDatastore(
+        postgres_url, schema=VIEWS, pool_size=1, application_name=APP_NAME
+    )
+    store = PgViewStore(datastore, schema=VIEWS)
+    try:
+        host = ProjectionHost(app, store, views=(ContactHistory,))
+        live = host.runner("contact_history")
+        ids = [register(app, n) for n in range(12)]
+        account = uuid4()
+        move = contacts.ChangeContactDetails(contact_id=ids[0], account_id=account)
+        run(app, contacts.change_contact_details, move)
+        live.catch_up()
+        with store.transaction() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            row = cursor.fetchone()
+            assert row is not None and row[0] > 0
+        host.rebuild("contact_history")
+        ids += [register(app, n) for n in range(12, 20)]
+        for contact_id in ids[::3]:
+            move = contacts.ChangeContactDetails(contact_id=contact_id, account_id=None)
+            run(app, contacts.change_contact_details, move)
+        assert live.catch_up() > 0
+        applied = history_rows(store)
+        assert len(applied) > 20
+        host.rebuild("contact_history")
+        assert history_rows(store) == applied
+    finally:
+        datastore.close()
+
+
+_COLUMNS = {
+    "t": ("text", st.text()),
+    "i": ("int4", st.integers(min_value=-(2**40), max_value=2**40)),
+    "b": ("int8", st.integers(min_value=-(2**70), max_value=2**70)),
+    "n": ("numeric", st.decimals()),
+    "f": ("boolean", st.booleans()),
+    "u": ("uuid", st.uuids()),
+    "z": ("timestamptz", st.datetimes(timezones=st.timezones())),
+    "s": ("timestamp", st.datetimes()),
+    "d": ("date", st.dates()),
+}
+# where the type of a parameter decides what is written
+_EXPRESSIONS = [
+    "%s",
+    "{c}",
+    "coalesce(%s, {c})",
+    "{c} + %s",
+    "%s / 3",
+    "%s * 1.5",
+    "{c} || %s",
+    "greatest({c}, %s)",
+    "CASE WHEN %s THEN {c} END",
+]
+
+
+@pytest.fixture
+def typed_table(
+    engine: tuple[SalesApplication, PgViewStore],
+) -> Iterator[tuple[PgViewStore, str]]:
+    _, store = engine
+    table = store.qualified("typed_probe")
+    columns = ", ".join(f"{c} {kind}" for c, (kind, _) in _COLUMNS.items())
+    with store.transaction() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (k int PRIMARY KEY, {columns})")
+    yield store, table
+
+
+@st.composite
+def _writes(draw: st.DrawFn, table: str) -> tuple[str, list[Any]]:
+    """An ``INSERT ... ON CONFLICT DO UPDATE`` or an ``UPDATE`` of random
+    columns and expressions, with values of the columns' kinds (or any)."""
+    names = draw(st.lists(st.sampled_from(list(_COLUMNS)), min_size=1, unique=True))
+    values = [draw(st.one_of(st.none(), _COLUMNS[c][1], _VALUES)) for c in names]
+    sets, set_values = [], []
+    for c in draw(st.lists(st.sampled_from(list(_COLUMNS)), max_size=3, unique=True)):
+        expression = draw(st.sampled_from(_EXPRESSIONS))
+        sets.append(f"{c} = " + expression.format(c=c))
+        if "%s" in expression:
+            set_values.append(draw(st.one_of(st.none(), _COLUMNS[c][1], _VALUES)))
+    key = draw(st.integers(min_value=1, max_value=3))
+    if draw(st.booleans()) or not sets:
+        update = " DO UPDATE SET " + ", ".join(sets) if sets else " DO NOTHING"
+        sql = (
+            f"INSERT INTO {table} (k, {', '.join(names)})"
+            f" VALUES (%s{', %s' * len(names)}) ON CONFLICT (k){update}"
+        )
+        return sql, [key, *values, *set_values]
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE k = %s"
+    return sql, [*set_values, key]
+
+
+def _written(
+    store: PgViewStore, table: str, writes: list[tuple[str, list[Any]]], how: str
+) -> Any:
+    """The table's rows after ``writes`` sent as a batch sends them, each
+    bound by the cursor's method ``how``; or the error."""
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("SAVEPOINT probe")
+        try:
+            bind = getattr(cursor, how)
+            cursor.execute(";".join(bind(sql, params) for sql, params in writes))
+        except psycopg2.Error as e:
+            cursor.execute("ROLLBACK TO SAVEPOINT probe")
+            return e.pgcode
+        except Exception as e:
+            cursor.execute("ROLLBACK TO SAVEPOINT probe")
+            return type(e)
+        cursor.execute(f"SELECT * FROM {table} ORDER BY k")
+        return cursor.fetchall()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_prepared_writes_write_what_bound_ones_write(
+    typed_table: tuple[PgViewStore, str], data: st.DataObject
+) -> None:
+    """Given random writes of values of any kind into columns of the usual
+    types, in expressions where a parameter's type matters, the rows written
+    by ``EXECUTE``s of prepared statements (``bind_prepared``) are those
+    written by ``bind``'s text, or both fail alike."""
+    store, table = typed_table
+    writes = data.draw(st.lists(_writes(table), min_size=1, max_size=4))
+    expected = _written(store, table, writes, "bind")
+    assert _written(store, table, writes, "bind_prepared") == expected
+
+
+def test_bind_prepared_executes_what_it_can_and_binds_the_rest(
+    typed_table: tuple[PgViewStore, str],
+) -> None:
+    """Given the usual statements, ``bind_prepared`` gives an ``EXECUTE``;
+    given ``%%``, a ``%s`` in quotes, a comment or a statement that cannot be
+    prepared (an untyped parameter), ``bind``'s text, and the transaction
+    goes on."""
+    store, table = typed_table
+    key = uuid4()
+    with store.transaction() as plain:
+        cursor = cast(CopyCursor, plain)
+        usual = f"INSERT INTO {table} (k, t, u) VALUES (%s, %s, %s)"
+        assert cursor.bind_prepared(usual, [1, "a", key]).startswith("EXECUTE sfa_")
+        unprepared: list[tuple[str, list[Any]]] = [
+            (f"UPDATE {table} SET t = %s || '%%' WHERE k = %s", ["b", 1]),
+            (f"UPDATE {table} SET t = '%s' || %s WHERE k = %s", ["x", "c", 1]),
+            (f"UPDATE {table} SET t = %s WHERE k = %s -- %s", ["d", 1, 2]),
+            (f"UPDATE {table} SET f = %s IS NULL WHERE k = %s", ["e", 1]),
+            (f"UPDATE {table} SET t = %s WHERE k = %s", [1.5, 1]),
+        ]
+        for sql, params in unprepared:
+            assert cursor.bind_prepared(sql, params) == cursor.bind(sql, params)
+        cursor.execute(cursor.bind_prepared(usual, [2, "b", key]))
+        cursor.execute(f"SELECT k, t, u FROM {table} ORDER BY k")
+        assert cursor.fetchall() == [(2, "b", key)]

@@ -188,3 +188,35 @@ def test_a_write_that_reads_another_table_is_passed_by_nothing() -> None:
         ("INSERT INTO b SELECT * FROM a", ()),
         ("INSERT INTO a VALUES (%s)", (2,)),
     ]
+
+
+class Preparing(Mogrifying):
+    """A cursor that marks what it would send as an ``EXECUTE``."""
+
+    def bind_prepared(self, sql: str, params: Sequence[Any]) -> str:
+        return "EXECUTE " + self.mogrify(sql, params).decode()
+
+
+def test_writes_as_the_view_made_them_go_prepared_merged_inserts_and_reads_not() -> (
+    None
+):
+    cursor = Preparing()
+    batch = Batch(cursor)
+    step = Step(cursor, Tables(), 1, batch)
+    for n in (1, 2):
+        step.execute("INSERT INTO {a} (k) VALUES (%s)", n)
+    step.execute("UPDATE {b} SET v = %s WHERE k = %s", "x", 1)
+    step.execute("UPDATE {b} SET v = 1 RETURNING k")
+    step.one("SELECT v FROM {b} WHERE k = %s", 1)
+    assert cursor.sent == [
+        (
+            "INSERT INTO a (k) VALUES (1),(2);"
+            "EXECUTE UPDATE b SET v = 'x' WHERE k = 1;"
+            "UPDATE b SET v = 1 RETURNING k;"
+            "SELECT v FROM b WHERE k = 1",
+            (),
+        )
+    ]
+    step.execute("UPDATE {b} SET v = %s WHERE k = %s", "y", 2)
+    batch.flush()
+    assert cursor.sent[-1] == ("EXECUTE UPDATE b SET v = 'y' WHERE k = 2", ())
