@@ -18,6 +18,8 @@ What must hold:
   where ``orjson`` read a float of 2**63 or more: it reads an integer beyond
   64 bits as a float, which the library would not (a real float that large
   only costs its event the slower decoder).
+- A ``UUID`` read is one of the last ``_UUIDs.size`` read from the same text
+  if there is one (``UUID``s are immutable: sharing one is not seen).
 """
 
 from __future__ import annotations
@@ -65,6 +67,20 @@ def _uuid(data: str) -> UUID:
     return uuid
 
 
+class _UUIDs(dict[str, UUID]):
+    """``_uuid`` of the texts read lately (an id recurs in its record's
+    events and in those naming it), emptied when full. A hit costs a
+    C-level lookup instead of building the ``UUID``."""
+
+    size = 50_000
+
+    def __missing__(self, data: str) -> UUID:
+        if len(self) >= self.size:
+            self.clear()
+        uuid = self[data] = _uuid(data)
+        return uuid
+
+
 # The library's own transcodings, decoded without their method call.
 _DIRECT: dict[type[Transcoding], Callable[[str], Any]] = {
     UUIDAsHex: _uuid,
@@ -85,11 +101,14 @@ class FastJSONTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self.decoders: dict[str, Callable[[str], Any]] = {}
+        self.uuids = _UUIDs()
         self.encoders: dict[type, tuple[str, Callable[[Any], Any]]] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         direct = _DIRECT.get(type(transcoding), transcoding.decode)
+        if direct is _uuid:
+            direct = self.uuids.__getitem__
         self.decoders[transcoding.name] = direct
         encode = _DIRECT_ENCODE.get(type(transcoding), transcoding.encode)
         self.encoders[transcoding.type] = (transcoding.name, encode)
@@ -148,6 +167,8 @@ class FastJSONTranscoder(JSONTranscoder):
         decoders = self.decoders
         for key, value in obj.items():
             kind = type(value)
+            if kind in _PLAIN:
+                continue
             if kind is dict:
                 # the common case at once: a tagged object holding a string
                 if len(value) == 2 and type(data := value.get("_data_")) is str:
@@ -165,6 +186,8 @@ class FastJSONTranscoder(JSONTranscoder):
         return obj
 
     def _revive_items(self, items: list[Any]) -> None:
+        if _PLAIN.issuperset(map(type, items)):
+            return
         for index, value in enumerate(items):
             kind = type(value)
             if kind is dict:
