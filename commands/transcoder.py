@@ -18,8 +18,6 @@ What must hold:
   where ``orjson`` read a float of 2**63 or more: it reads an integer beyond
   64 bits as a float, which the library would not (a real float that large
   only costs its event the slower decoder).
-- A ``UUID`` read is one of the last ``_UUIDs.size`` read from the same text
-  if there is one (``UUID``s are immutable: sharing one is not seen).
 """
 
 from __future__ import annotations
@@ -56,29 +54,20 @@ _KEYS = frozenset({str})
 _UNKNOWN = SafeUUID.unknown  # an enum member read from its class costs a call
 
 
+_NEW = object.__new__
+_SET_INT = UUID.__dict__["int"].__set__  # UUID's slots, set as its __init__ does
+_SET_SAFE = UUID.__dict__["is_safe"].__set__
+
+
 def _uuid(data: str) -> UUID:
     """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` writes, built as
     ``UUID.__init__`` builds it, without its parsing of other spellings."""
     if len(data) != 32:
         return UUID(data)
-    uuid = object.__new__(UUID)
-    object.__setattr__(uuid, "int", int(data, 16))
-    object.__setattr__(uuid, "is_safe", _UNKNOWN)
+    uuid = _NEW(UUID)
+    _SET_INT(uuid, int(data, 16))
+    _SET_SAFE(uuid, _UNKNOWN)
     return uuid
-
-
-class _UUIDs(dict[str, UUID]):
-    """``_uuid`` of the texts read lately (an id recurs in its record's
-    events and in those naming it), emptied when full. A hit costs a
-    C-level lookup instead of building the ``UUID``."""
-
-    size = 50_000
-
-    def __missing__(self, data: str) -> UUID:
-        if len(self) >= self.size:
-            self.clear()
-        uuid = self[data] = _uuid(data)
-        return uuid
 
 
 # The library's own transcodings, decoded without their method call.
@@ -101,14 +90,11 @@ class FastJSONTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self.decoders: dict[str, Callable[[str], Any]] = {}
-        self.uuids = _UUIDs()
         self.encoders: dict[type, tuple[str, Callable[[Any], Any]]] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         direct = _DIRECT.get(type(transcoding), transcoding.decode)
-        if direct is _uuid:
-            direct = self.uuids.__getitem__
         self.decoders[transcoding.name] = direct
         encode = _DIRECT_ENCODE.get(type(transcoding), transcoding.encode)
         self.encoders[transcoding.type] = (transcoding.name, encode)

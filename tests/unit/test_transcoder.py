@@ -76,23 +76,10 @@ class TestFastJSONTranscoder:
         found = FAST.decode(LIBRARY.encode({"id": uuid}))["id"]
         assert (found, hash(found), str(found)) == (uuid, hash(uuid), str(uuid))
         assert {found: 1}[uuid] == 1 and found.version == uuid.version
+        assert (found.int, found.is_safe) == (uuid.int, uuid.is_safe)
 
 
-class TestDecodedIdsCache:
-    def test_ids_read_again_or_after_the_cache_is_full_are_the_same_ids(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        fast = FastJSONTranscoder()
-        for transcoding in TRANSCODINGS:
-            fast.register(transcoding)
-        monkeypatch.setattr(fast.uuids, "size", 3)
-        ids = [UUID(int=n) for n in range(10)]
-        for _ in range(2):
-            for uuid in ids:
-                data = LIBRARY.encode({"id": uuid, "again": [uuid, {"id": uuid}]})
-                assert same(fast.decode(data), LIBRARY.decode(data))
-        assert len(fast.uuids) <= 3
-
+class TestIds:
     def test_an_id_not_in_the_written_spelling_is_read_as_the_library_reads_it(
         self,
     ) -> None:
