@@ -54,14 +54,19 @@ _KEYS = frozenset({str})
 _UNKNOWN = SafeUUID.unknown  # an enum member read from its class costs a call
 
 
+_NEW = object.__new__
+_SET_INT = UUID.__dict__["int"].__set__  # UUID's slots, set as its __init__ does
+_SET_SAFE = UUID.__dict__["is_safe"].__set__
+
+
 def _uuid(data: str) -> UUID:
     """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` writes, built as
     ``UUID.__init__`` builds it, without its parsing of other spellings."""
     if len(data) != 32:
         return UUID(data)
-    uuid = object.__new__(UUID)
-    object.__setattr__(uuid, "int", int(data, 16))
-    object.__setattr__(uuid, "is_safe", _UNKNOWN)
+    uuid = _NEW(UUID)
+    _SET_INT(uuid, int(data, 16))
+    _SET_SAFE(uuid, _UNKNOWN)
     return uuid
 
 
@@ -148,6 +153,8 @@ class FastJSONTranscoder(JSONTranscoder):
         decoders = self.decoders
         for key, value in obj.items():
             kind = type(value)
+            if kind in _PLAIN:
+                continue
             if kind is dict:
                 # the common case at once: a tagged object holding a string
                 if len(value) == 2 and type(data := value.get("_data_")) is str:
@@ -165,6 +172,8 @@ class FastJSONTranscoder(JSONTranscoder):
         return obj
 
     def _revive_items(self, items: list[Any]) -> None:
+        if _PLAIN.issuperset(map(type, items)):
+            return
         for index, value in enumerate(items):
             kind = type(value)
             if kind is dict:

@@ -51,7 +51,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 import orjson
@@ -169,6 +169,20 @@ class Keys:
         entry = self._entry(subject, create=create)
         return entry if isinstance(entry, AESGCM) else None
 
+    def opener(self, name: str) -> AESGCM | None:
+        """``cipher(name, create=False)``: the cipher of the subject whose
+        id's hex is ``name``, as a reader opening a box asks for it."""
+        staged = getattr(self._local, "staged", None)
+        if staged and name in staged:
+            return AESGCM(staged[name])
+        with self._lock:
+            entry = self._cache.get(name)
+            if entry is not None:
+                self._cache.move_to_end(name)
+        if entry is None:
+            entry = self._entry(name, create=False)
+        return entry if type(entry) is AESGCM else None
+
     def _staged(self) -> dict[str, bytes]:
         staged: dict[str, bytes] | None = getattr(self._local, "staged", None)
         if staged is None:
@@ -265,6 +279,7 @@ class PersonalDataMapper(Mapper[UUID]):
         self._subjects: OrderedDict[UUID, UUID] = OrderedDict()
         self._subjects_size = subjects_cache
         self._lock = threading.Lock()
+        self._classes: dict[type[Any], _Reading] = {}
 
     # -- writing ---------------------------------------------------------
 
@@ -342,11 +357,11 @@ class PersonalDataMapper(Mapper[UUID]):
         if not isinstance(record, UUID):
             record = UUID(str(record))
         version = stored_event.originator_version
-        self._personal(cls, record, version, state)
+        reading = self._personal(cls, record, version, state)
         state["originator_id"] = record
         state["originator_version"] = version
         from_version = state.pop("class_version", 1)
-        while from_version < getattr(cls, "class_version", 1):
+        while from_version < reading.class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
         event = object.__new__(cls)
@@ -373,12 +388,19 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def _personal(
         self, cls: type[Any], record: UUID, version: int, state: dict[str, Any]
-    ) -> None:
+    ) -> _Reading:
         """Opens the box, or erases an unsealed event (stored before sealing)
         of a forgotten subject; learns whose a record's data is; a
-        ``Forgotten`` drops its subjects' keys from the cache."""
-        paths, rule = _declared(cls, state)
-        if rule is not None:
+        ``Forgotten`` drops its subjects' keys from the cache. Returns what
+        was read of ``cls``."""
+        reading = self._classes.get(cls)
+        if reading is None:
+            reading = self._classes[cls] = _Reading.of(cls)
+        if reading.snapshot:
+            paths, rule = _declared(cls, state)
+        else:
+            paths, rule = reading.personal, reading.subject
+        if rule is not None and (version == 1 or reading.snapshot):
             self._learn_subject(cls, record, version, state, rule)
         box = state.pop(BOX, None)
         if box is not None:
@@ -387,22 +409,20 @@ class PersonalDataMapper(Mapper[UUID]):
             self._subject(record, rule)
         ):
             erase(state, paths)
-        forgets = getattr(cls, "forgets", None)
-        if forgets is not None:
-            others = [s for field in forgets for s in state.get(field, ())]
+        if reading.forgets is not None:
+            others = [s for field in reading.forgets for s in state.get(field, ())]
             self.keys.evict([record, *others])
+        return reading
 
     # -- forgetting (used by the command layer, duck-typed) ----------------
 
     def preload_keys(self, stored_events: Iterable[Any]) -> None:
         """Caches the keys the boxes of ``stored_events`` are sealed under,
         in one query (a reader about to open a page of events calls it)."""
-        subjects = {
-            found.decode()
-            for event in stored_events
-            for found in _BOX_SUBJECT.findall(bytes(event.state))
-        }
-        self.keys.preload(subjects)
+        # one search of the page: no match spans two states, as the pattern
+        # matches no NUL
+        states = b"\0".join(event.state for event in stored_events)
+        self.keys.preload(set(map(bytes.decode, _BOX_SUBJECT.findall(states))))
 
     def joined_to(self, subject: UUID) -> list[UUID]:
         return self.keys.table.joined_to(subject)
@@ -416,7 +436,7 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         cipher = None
         if "sealed" in box:
-            cipher = self.keys.cipher(box["subject"], create=False)
+            cipher = self.keys.opener(box["subject"])
         if cipher is None:
             state[ERASED_FIELD] = list(box["fields"])
             return
@@ -424,7 +444,10 @@ class PersonalDataMapper(Mapper[UUID]):
         plain = unseal(cipher, sealed, _bound(record, version))
         decode = self.transcoder.decode if "codec" in box else _json_loads
         for path, value in decode(plain).items():
-            set_path(state, path, value)
+            if "." in path:
+                set_path(state, path, value)
+            else:  # what set_path does for a field
+                state[path] = value
 
     # -- whose data ------------------------------------------------------
 
@@ -471,6 +494,28 @@ class PersonalDataMapper(Mapper[UUID]):
         return found if isinstance(found, UUID) else record
 
 
+class _Reading(NamedTuple):
+    """What decoding reads of an event class (the declarations of
+    ``domain.personal``, made when the class is): read once per class, as a
+    missing class attribute costs ``getattr`` an exception each time."""
+
+    snapshot: bool
+    personal: Sequence[str]
+    subject: str | None
+    forgets: Sequence[str] | None
+    class_version: int
+
+    @classmethod
+    def of(cls, event_class: type[Any]) -> _Reading:
+        return cls(
+            issubclass(event_class, Snapshot),
+            getattr(event_class, "personal", ()),
+            getattr(event_class, "subject", None),
+            getattr(event_class, "forgets", None),
+            getattr(event_class, "class_version", 1),
+        )
+
+
 def _json_loads(plain: bytes) -> Any:
     """``json.loads``, by ``orjson`` (the same values for what ``json.dumps``
     wrote of texts; anything ``orjson`` refuses goes to ``json``)."""
@@ -492,7 +537,8 @@ def unseal(cipher: AESGCM, sealed: bytes, associated: bytes) -> bytes:
 
 
 def _bound(record: UUID, version: int) -> bytes:
-    return record.bytes + version.to_bytes(8, "big", signed=True)
+    # record.bytes, without its property's call
+    return record.int.to_bytes(16, "big") + version.to_bytes(8, "big", signed=True)
 
 
 def _declared(cls: type[Any], state: dict[str, Any]) -> tuple[Sequence[str], Any]:

@@ -397,3 +397,99 @@ class TestPreloadingKeys:
         assert names == [ERASED] + ["Adaqzx"] * 19
         reader.close()
         one_by_one.close()
+
+
+class Renoted(Contact.Event):
+    """A second version of an event with a personal field."""
+
+    class_version = 2
+    personal = ("note",)
+    subject = None
+    note: str
+    priority: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["priority"] = 0
+
+
+class TestReading:
+    """What decoding reads of an event's class (its version, whose data it
+    is, what it forgets) it reads right for each class."""
+
+    def test_an_event_of_an_older_class_version_is_upcast_after_opening_its_box(
+        self, app: SalesApplication
+    ) -> None:
+        event = Renoted(  # type: ignore[call-arg]
+            originator_id=uuid4(),
+            originator_version=3,
+            timestamp=AT,
+            note="Hiqzx",
+            priority=7,
+        )
+        stored = app.mapper.to_stored_event(event)
+        state = app.mapper.transcoder.decode(stored.state)
+        del state["class_version"], state["priority"]
+        older = StoredEvent(
+            stored.originator_id,
+            stored.originator_version,
+            stored.topic,
+            app.mapper.transcoder.encode(state),
+        )
+
+        read: Any = app.mapper.to_domain_event(older)
+        assert (read.note, read.priority) == ("Hiqzx", 0)
+        assert "class_version" not in vars(read)
+        again: Any = app.mapper.to_domain_event(stored)
+        assert (again.note, again.priority) == ("Hiqzx", 7)
+
+    def test_a_process_reading_a_forgotten_event_drops_its_key_from_its_cache(
+        self, tmp_path: Path
+    ) -> None:
+        writer, reader = (
+            sqlite_app(tmp_path / "sfa.db"),
+            sqlite_app(tmp_path / "sfa.db"),
+        )
+        contact = ada()
+        writer.save(contact)
+        run(writer, forget_contact, ForgetContact(contact_id=contact.id))
+        registered, forgotten = writer.recorder.select_events(contact.id)
+        mapper: Any = reader.mapper
+        mapper.to_domain_event(registered)  # caches the key (destroyed)
+        assert contact.id.hex in mapper.keys._cache
+
+        mapper.to_domain_event(forgotten)
+        assert contact.id.hex not in mapper.keys._cache
+        writer.close()
+        reader.close()
+
+    def test_a_box_sealed_under_a_key_staged_for_a_write_opens_in_that_thread(
+        self, app: SalesApplication
+    ) -> None:
+        keys = app.mapper.keys  # type: ignore[attr-defined]
+        keys.staging, subject = True, uuid4()
+        sealing = keys.cipher(subject, create=True, new=True)
+        sealed = sealing.encrypt(b"\0" * 12, b"Hiqzx", b"")
+
+        opening = keys.opener(subject.hex)
+        assert opening.decrypt(b"\0" * 12, sealed, b"") == b"Hiqzx"
+        keys.take_staged()
+        assert keys.opener(subject.hex) is None  # never recorded
+
+    def test_a_snapshot_of_a_later_version_says_whose_its_records_data_is(
+        self, tmp_path: Path
+    ) -> None:
+        env = {"PERSISTENCE_MODULE": "infra.sqlite:Factory"}
+        env |= {"SQLITE_DBNAME": str(tmp_path / "sfa.db")}
+        app = SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+        contact = ada()
+        call = call_about(contact, "Adaqzx prefers mornings")
+        call.reschedule(datetime(2030, 5, 7, 9, 30, tzinfo=UTC))
+        app.save(contact, call)
+        app.take_snapshot(call.id)
+        app.close()
+        fresh = SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+
+        assert fresh.repository.get(call.id).version == 2
+        assert fresh.mapper._subjects == {call.id: contact.id}  # type: ignore[attr-defined]
+        fresh.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -75,3 +76,16 @@ class TestFastJSONTranscoder:
         found = FAST.decode(LIBRARY.encode({"id": uuid}))["id"]
         assert (found, hash(found), str(found)) == (uuid, hash(uuid), str(uuid))
         assert {found: 1}[uuid] == 1 and found.version == uuid.version
+        assert (found.int, found.is_safe) == (uuid.int, uuid.is_safe)
+
+
+class TestIds:
+    def test_an_id_not_in_the_written_spelling_is_read_as_the_library_reads_it(
+        self,
+    ) -> None:
+        uuid = UUID(int=12345)
+        data = b'{"id": {"_type_": "uuid_hex", "_data_": "%s"}}' % str(uuid).encode()
+        assert same(FAST.decode(data), LIBRARY.decode(data))
+        bad = b'{"id": {"_type_": "uuid_hex", "_data_": "nothex"}}'
+        with pytest.raises(ValueError):
+            FAST.decode(bad)
