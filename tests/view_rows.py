@@ -19,3 +19,14 @@ def view_rows(
             cursor.execute(f"SELECT * FROM {name} ORDER BY {order}")
             found[table] = cursor.fetchall()
     return found
+
+
+def sorted_rows(store: ViewStore, view: type[View]) -> dict[str, list[Any]]:
+    """Table name -> its rows, sorted by their text (any column types)."""
+    names = store.names(view)
+    found = {}
+    with store.reading() as cursor:
+        for table in view.tables:
+            cursor.execute(names.sql(f"SELECT * FROM {{{table}}}"))
+            found[table] = sorted(cursor.fetchall(), key=repr)
+    return found

@@ -1,4 +1,4 @@
-"""Two applications on one PostgreSQL event store (as two processes would
+"""Applications on one PostgreSQL event store (two as two processes would
 be), and a view store beside them, in schemas of the test's own."""
 
 from __future__ import annotations
@@ -13,6 +13,22 @@ from infra.view_store import PgViewStore
 from tests.services import drop_schema
 
 Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
+OneEngine = tuple[SalesApplication, PgViewStore]
+
+
+@contextmanager
+def one_engine(postgres_url: str, schema: str, views: str) -> Iterator[OneEngine]:
+    """An application and a view store; both schemas are dropped before."""
+    for name in (schema, views):
+        drop_schema(postgres_url, name)
+    env = {**Settings(database_url=postgres_url).persistence_env()}
+    app = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
+    datastore = PgDatastore(postgres_url, schema=views)
+    try:
+        yield app, PgViewStore(datastore, schema=views)
+    finally:
+        datastore.close()
+        app.close()
 
 
 @contextmanager

@@ -16,32 +16,25 @@ import pytest
 from api.schemas.lists import decode_cursor, encode_cursor
 from commands import accounts, activities, contacts, opportunities, pipelines
 from commands.application import SalesApplication
-from infra.pg_datastore import PgDatastore
 from infra.projection_host import ProjectionHost
-from infra.settings import Settings
 from infra.view_store import PgViewStore
 from projections.lists import Lists
 from projections.lists_query import Page, select_page
 from projections.lists_rows import KEYS, SEARCHED
 from projections.runner import Runner
-from tests.services import admin_cursor, drop_schema
+from tests.integration.engines import OneEngine as Engine
+from tests.integration.engines import one_engine
+from tests.services import admin_cursor
 from tests.unit.helpers import run
 
 SCHEMA = "sfa_test_lists"
 VIEWS = "sfa_test_lists_views"
-Engine = tuple[SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    app = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield app, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    app.close()
+    with one_engine(postgres_url, SCHEMA, VIEWS) as made:
+        yield made
 
 
 def populate(app: SalesApplication) -> dict[str, UUID]:

@@ -8,38 +8,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from benchmarks.projections_workload import record_log
-from commands.application import SalesApplication
-from infra.pg_datastore import PgDatastore
 from infra.projection_host import ProjectionHost
-from infra.settings import Settings
-from infra.view_store import PgViewStore
 from projections.agenda import Agenda
 from projections.contact_history import ContactHistory
 from projections.lists import Lists
 from projections.runner import Runner
 from projections.view import View
-from tests.services import admin_cursor, drop_schema
+from tests.integration.engines import OneEngine as Engine
+from tests.integration.engines import one_engine
+from tests.services import admin_cursor
+from tests.view_rows import sorted_rows
 
 SCHEMA = "sfa_test_rebuild"
 VIEWS = "sfa_test_rebuild_views"
-Engine = tuple[SalesApplication, PgViewStore]
 
 
 @pytest.fixture
 def engine(postgres_url: str) -> Iterator[Engine]:
-    for schema in (SCHEMA, VIEWS):
-        drop_schema(postgres_url, schema)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    app = SalesApplication(env={**env, "SFA_DB_SCHEMA": SCHEMA})
-    datastore = PgDatastore(postgres_url, schema=VIEWS)
-    yield app, PgViewStore(datastore, schema=VIEWS)
-    datastore.close()
-    app.close()
+    with one_engine(postgres_url, SCHEMA, VIEWS) as made:
+        yield made
 
 
 def indexes(url: str, tables: list[str]) -> list[tuple[str, str]]:
@@ -64,16 +55,6 @@ def declared(found: list[tuple[str, str]], view: type[View]) -> set[str]:
     return {name for name, _ in found if name.removesuffix("__rebuild") in names}
 
 
-def rows(store: PgViewStore, view: type[View]) -> dict[str, list[Any]]:
-    names = store.names(view)
-    found = {}
-    with store.transaction() as cursor:
-        for table in view.tables:
-            cursor.execute(names.sql(f"SELECT * FROM {{{table}}}"))
-            found[table] = sorted(cursor.fetchall(), key=repr)
-    return found
-
-
 @pytest.mark.parametrize("view", [ContactHistory, Lists, Agenda], ids=lambda v: v.name)
 def test_a_rebuilt_view_has_the_live_views_indexes_and_rows(
     engine: Engine, postgres_url: str, view: type[View]
@@ -83,7 +64,7 @@ def test_a_rebuilt_view_has_the_live_views_indexes_and_rows(
     record_log(app, 300)
     Runner(view(), store, app, batch_size=100).catch_up()
     tables = [f"{view.name}_{table}" for table in view.tables]
-    live, live_rows = indexes(postgres_url, tables), rows(store, view)
+    live, live_rows = indexes(postgres_url, tables), sorted_rows(store, view)
     assert declared(live, view) == {f"{view.name}_{i}" for i in view.indexes}
     # when it is rebuilt, twice (the second beside tables the first renamed)
     host = ProjectionHost(app, store, views=(view,))
@@ -94,7 +75,7 @@ def test_a_rebuilt_view_has_the_live_views_indexes_and_rows(
         now = indexes(postgres_url, tables)
         assert sorted(d for _, d in now) == sorted(d for _, d in live)
         assert declared(now, view) == declared(live, view)
-        assert rows(store, view) == live_rows
+        assert sorted_rows(store, view) == live_rows
         assert indexes(postgres_url, [f"{t}__rebuild" for t in tables]) == []
 
 

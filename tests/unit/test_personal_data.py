@@ -339,13 +339,18 @@ def whose(events: dict[int, dict[str, Any]], event: dict[str, Any]) -> UUID:
     return found
 
 
+def snapshotting(tmp_path: Path) -> SalesApplication:
+    """An application on a SQLite file in ``tmp_path``, taking snapshots."""
+    env = {"PERSISTENCE_MODULE": "infra.sqlite:Factory"}
+    env |= {"SQLITE_DBNAME": str(tmp_path / "sfa.db")}
+    return SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+
+
 class TestSnapshots:
     def test_a_snapshot_holds_no_personal_value_and_reads_erased_once_forgotten(
         self, tmp_path: Path
     ) -> None:
-        env = {"PERSISTENCE_MODULE": "infra.sqlite:Factory"}
-        env |= {"SQLITE_DBNAME": str(tmp_path / "sfa.db")}
-        app = SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+        app = snapshotting(tmp_path)
         contact = ada()
         call = call_about(contact, "Adaqzx prefers mornings")
         app.save(contact, call)
@@ -479,16 +484,14 @@ class TestReading:
     def test_a_snapshot_of_a_later_version_says_whose_its_records_data_is(
         self, tmp_path: Path
     ) -> None:
-        env = {"PERSISTENCE_MODULE": "infra.sqlite:Factory"}
-        env |= {"SQLITE_DBNAME": str(tmp_path / "sfa.db")}
-        app = SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+        app = snapshotting(tmp_path)
         contact = ada()
         call = call_about(contact, "Adaqzx prefers mornings")
         call.reschedule(datetime(2030, 5, 7, 9, 30, tzinfo=UTC))
         app.save(contact, call)
         app.take_snapshot(call.id)
         app.close()
-        fresh = SalesApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "y"})
+        fresh = snapshotting(tmp_path)
 
         assert fresh.repository.get(call.id).version == 2
         assert fresh.mapper._subjects == {call.id: contact.id}  # type: ignore[attr-defined]

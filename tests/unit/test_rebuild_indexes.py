@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,7 @@ from projections.contact_history import ContactHistory
 from projections.lists import Lists
 from projections.runner import Runner
 from projections.view import View
+from tests.view_rows import sorted_rows
 
 DEFERRING = (ContactHistory, Lists, Agenda)
 
@@ -45,16 +45,6 @@ def indexes(store: ViewStore, view: type[View]) -> list[tuple[str, str]]:
         return list(cursor.fetchall())
 
 
-def rows(store: ViewStore, view: type[View]) -> dict[str, list[Any]]:
-    names = store.names(view)
-    found = {}
-    with store.reading() as cursor:
-        for table in view.tables:
-            cursor.execute(names.sql(f"SELECT * FROM {{{table}}}"))
-            found[table] = sorted(cursor.fetchall(), key=repr)
-    return found
-
-
 def test_query_indexes_are_among_the_views_indexes() -> None:
     for view in VIEWS:
         assert view.query_indexes <= view.indexes.keys(), view.name
@@ -70,14 +60,14 @@ def test_a_rebuilt_view_has_the_live_views_indexes_and_rows(
     app, host = container.app, container.projections
     record_log(app, 400)
     host.runner(view.name).catch_up()
-    live_indexes, live_rows = indexes(host.store, view), rows(host.store, view)
+    live_indexes, live_rows = indexes(host.store, view), sorted_rows(host.store, view)
     suffixes = {name.rsplit(view.name + "_", 1)[1] for name, _ in live_indexes}
     assert suffixes >= view.indexes.keys()
     # when it is rebuilt
     host.rebuild(view.name)
     # then it has the same indexes, under the same names, and the same rows
     assert indexes(host.store, view) == live_indexes
-    assert rows(host.store, view) == live_rows
+    assert sorted_rows(host.store, view) == live_rows
 
 
 def test_a_catching_up_rebuild_lacks_only_the_query_indexes(
