@@ -20,7 +20,6 @@ the request rates do.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from benchmarks.commands_http import (
     start_server,
 )
 from benchmarks.commands_mix import Fixture, Worker
+from benchmarks.results import save
 from benchmarks.store_admin import Admin
 from benchmarks.store_report import machine_info
 from commands.application import SalesApplication
@@ -54,7 +54,6 @@ from infra.settings import Settings
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_commands"
-RESULTS = Path(__file__).resolve().parent / "results"
 CLIENTS = 16
 
 
@@ -216,9 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures": figures,
         "table": text,
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench_commands-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path = save("bench_commands", record, started)
     print(f"results in {path}")
     return 0
 

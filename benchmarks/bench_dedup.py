@@ -32,7 +32,6 @@ run uses schemas bench_dedup and bench_dedup_views, dropped before and after
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -48,6 +47,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.dedup_data import Record, febrl, generated_crm, true_pairs
+from benchmarks.results import save
 from benchmarks.store_admin import Admin
 from commands.application import SalesApplication
 from commands.base import Caller, Context, execute
@@ -60,7 +60,6 @@ from projections.dedup_query import probe
 from projections.dedup_rules import Person, person_keys
 from projections.runner import Runner
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_dedup"
 VIEWS_SCHEMA = f"{SCHEMA}_views"
@@ -298,10 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             for schema in (SCHEMA, VIEWS_SCHEMA):
                 admin._execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     report(febrls, crm)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench_dedup-{started:%Y%m%dT%H%M%SZ}.json"
     record = {"started": started.isoformat(), "febrl": febrls, "crm": crm}
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path = save("bench_dedup", record, started)
     print(f"\nwritten: {path}")
     return 0
 

@@ -18,7 +18,6 @@ and the event store share the file, and SQLite lets one writer in at a time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -44,12 +43,12 @@ from benchmarks.commands_http import (
     start_server,
 )
 from benchmarks.commands_mix import Fixture, Worker
+from benchmarks.results import save
 from benchmarks.store_report import machine_info
 from commands.application import SalesApplication
 from commands.pipelines import ensure_default_pipeline
 from infra.settings import Settings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 CLIENTS = 16
 
 
@@ -161,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures": figures,
         "table": text,
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench_serve-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path = save("bench_serve", record, started)
     print(f"results in {path}")
     return 0
 

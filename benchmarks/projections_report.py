@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.results import save
+
 TARGET_VS_LIBRARY = 5.0
 TARGET_VS_RAW = 0.3
 
@@ -126,7 +126,4 @@ def report(
 
 
 def write_json(record: dict[str, Any], started: datetime) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench_projections-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
+    return save("bench_projections", record, started)
