@@ -16,13 +16,17 @@ Engine = tuple[SalesApplication, SalesApplication, PgViewStore]
 OneEngine = tuple[SalesApplication, PgViewStore]
 
 
+def application(postgres_url: str, schema: str) -> SalesApplication:
+    env = {**Settings(database_url=postgres_url).persistence_env()}
+    return SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
+
+
 @contextmanager
 def one_engine(postgres_url: str, schema: str, views: str) -> Iterator[OneEngine]:
     """An application and a view store; both schemas are dropped before."""
     for name in (schema, views):
         drop_schema(postgres_url, name)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    app = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
+    app = application(postgres_url, schema)
     datastore = PgDatastore(postgres_url, schema=views)
     try:
         yield app, PgViewStore(datastore, schema=views)
@@ -34,17 +38,13 @@ def one_engine(postgres_url: str, schema: str, views: str) -> Iterator[OneEngine
 @contextmanager
 def two_engines(postgres_url: str, schema: str, views: str) -> Iterator[Engine]:
     """Both schemas are dropped before and after."""
-    for name in (schema, views):
-        drop_schema(postgres_url, name)
-    env = {**Settings(database_url=postgres_url).persistence_env()}
-    one = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
-    two = SalesApplication(env={**env, "SFA_DB_SCHEMA": schema})
-    datastore = PgDatastore(postgres_url, schema=views)
     try:
-        yield one, two, PgViewStore(datastore, schema=views)
+        with one_engine(postgres_url, schema, views) as (one, store):
+            two = application(postgres_url, schema)
+            try:
+                yield one, two, store
+            finally:
+                two.close()
     finally:
-        datastore.close()
-        one.close()
-        two.close()
         for name in (schema, views):
             drop_schema(postgres_url, name)
