@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +44,7 @@ from eventsourcing.utils import get_topic
 from benchmarks.projections_latency import PositionedApplication, measure_latency
 from benchmarks.projections_library import library_figure
 from benchmarks.projections_report import Figure, report, write_json
-from benchmarks.projections_timing import Split, retries, timed
+from benchmarks.projections_timing import CpuUse, Split, retries, timed
 from benchmarks.projections_workload import progress_line, record_log
 from benchmarks.store_admin import Admin
 from benchmarks.store_report import machine_info
@@ -121,13 +120,28 @@ def raw_read(app: PositionedApplication, head: int, *, decode: bool = False) -> 
 def read_figures(app: PositionedApplication, head: int) -> list[Figure]:
     passes = []
     for n in range(READ_PASSES):
-        rows, seconds = timed(f"(a) raw read {n + 1}", lambda: raw_read(app, head))
-        passes.append(seconds)
+        with CpuUse() as cpu:
+            rows, seconds = timed(f"(a) raw read {n + 1}", lambda: raw_read(app, head))
+        passes.append((seconds, cpu))
+    seconds, cpu = sorted(passes, key=lambda p: p[0])[len(passes) // 2]  # median
     label = "(a) raw read of the log (select_notifications)"
-    raw = Figure("raw", label, rows, statistics.median(passes))
+    raw = Figure(
+        "raw", label, rows, seconds, process_cpu=cpu.process, machine_cpu=cpu.machine
+    )
     label = "    read + decode (mapper.to_domain_event)"
-    _, seconds = timed(label.strip(), lambda: raw_read(app, head, decode=True))
-    return [raw, Figure("decode", label, rows, seconds)]
+    with CpuUse() as cpu:
+        _, seconds = timed(label.strip(), lambda: raw_read(app, head, decode=True))
+    return [
+        raw,
+        Figure(
+            "decode",
+            label,
+            rows,
+            seconds,
+            process_cpu=cpu.process,
+            machine_cpu=cpu.machine,
+        ),
+    ]
 
 
 def last_handled(view: type[View], admin: Admin, until: int) -> int:
@@ -155,14 +169,22 @@ def view_figures(
     def rebuild() -> int:
         return ProjectionHost(app, store, views=(view,)).rebuild(name, split)
 
-    _, rebuilt = timed(f"(c) {name} rebuild", rebuild)
+    with CpuUse() as cpu:
+        _, rebuilt = timed(f"(c) {name} rebuild", rebuild)
     (prefix, to_prefix), (_, caught_up) = split.reached, split.finished
     label = f"(c) {name} rebuild, its first {prefix:,} positions"
     return [
         library,
         Figure(f"{name}.rebuild_prefix", label, prefix, to_prefix),
         Figure(f"{name}.catch_up", f"(c) {name} catch-up from 0", head, caught_up),
-        Figure(f"{name}.rebuild", f"(c) {name} rebuild (+ swap)", head, rebuilt),
+        Figure(
+            f"{name}.rebuild",
+            f"(c) {name} rebuild (+ swap)",
+            head,
+            rebuilt,
+            process_cpu=cpu.process,
+            machine_cpu=cpu.machine,
+        ),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +21,24 @@ class Figure:
     events: int  # log positions covered
     seconds: float
     complete: bool = True  # False: stopped by the timeout before the end
+    process_cpu: float | None = None  # CPU seconds of this process meanwhile
+    machine_cpu: float | None = None  # ... of the whole machine (Linux)
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    def cpu_us(self) -> tuple[float, float | None] | None:
+        """CPU µs per log position: this process's, and the rest of the
+        machine's (PostgreSQL's on a quiet machine); ``None`` unmeasured."""
+        if self.process_cpu is None or not self.events:
+            return None
+        process = self.process_cpu / self.events * 1e6
+        if self.machine_cpu is None:
+            return process, None
+        return process, max(
+            self.machine_cpu - self.process_cpu, 0.0
+        ) / self.events * 1e6
 
     @property
     def view(self) -> str | None:
@@ -81,6 +96,35 @@ def _target_line(target: dict[str, Any]) -> str:
     )
 
 
+def _cpu_lines(figures: list[Figure], cpus: int) -> list[str]:
+    """Where the CPU went, per log position, and what 0.3 of the raw read
+    leaves: a rebuild at that rate has 1 / (0.3 x raw rate) seconds a
+    position, of which one Python process (its threads take turns at the
+    GIL) can use at most all, and the whole machine ``cpus`` times that."""
+    raw = next(f for f in figures if f.key == "raw")
+    lines = [
+        "CPU per log position, µs: this process (all threads), the rest"
+        " of the machine (PostgreSQL on a quiet one), total"
+    ]
+    for f in figures:
+        if f.key in ("raw", "decode") or f.key.endswith(".rebuild"):
+            used = f.cpu_us()
+            if used is not None:
+                process, rest = used
+                cells = [f"{process:8.1f}"]
+                if rest is not None:
+                    cells += [f"{rest:8.1f}", f"{process + rest:8.1f}"]
+                lines.append(f"  {f.label.strip():<56}{''.join(cells)}")
+    if raw.rate:
+        wall = 1e6 / (TARGET_VS_RAW * raw.rate)
+        lines.append(
+            f"at {TARGET_VS_RAW} of the raw read a rebuild has {wall:.1f} µs a"
+            f" position: at most {wall:.1f} µs of one Python process and"
+            f" {wall * cpus:.1f} µs of CPU in all on this machine's {cpus} CPUs"
+        )
+    return lines
+
+
 def _latency_lines(latency: dict[str, Any], rate: float) -> list[str]:
     lines = [
         f"(d) write-to-visible at {rate:.0f} commands/s (achieved"
@@ -107,6 +151,7 @@ def report(
         " rates are log positions per second",
         *_table(figures, by_key),
         *(_target_line(t) for t in targets),
+        *_cpu_lines(figures, os.cpu_count() or 1),
         *_latency_lines(outcome["latency"], plan["rate"]),
     ]
     text = "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -53,3 +54,36 @@ class Split:
         if done >= total:
             self.finished = (done, seconds)
         self.show(done, total)
+
+
+def machine_busy() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (every CPU:
+    user, nice, system, irq and softirq time of ``/proc/stat``); ``None``
+    off Linux."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks[:3]) + sum(ticks[5:7])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+class CpuUse:
+    """The CPU seconds spent while the block ran: by this process (all its
+    threads) and by the whole machine (``None`` where it cannot be read).
+    The difference is what the rest of the machine spent: PostgreSQL's
+    backends on a quiet machine."""
+
+    process: float = 0.0
+    machine: float | None = None
+
+    def __enter__(self) -> CpuUse:
+        self._process, self._machine = time.process_time(), machine_busy()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process = time.process_time() - self._process
+        machine = machine_busy()
+        if machine is not None and self._machine is not None:
+            self.machine = machine - self._machine
