@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import logging
 import os
@@ -280,6 +281,16 @@ class PersonalDataMapper(Mapper[UUID]):
         self._subjects_size = subjects_cache
         self._lock = threading.Lock()
         self._classes: dict[type[Any], _Reading] = {}
+        self.opens = True  # False: a reader that leaves the boxes shut
+
+    def sealed(self) -> PersonalDataMapper:
+        """This mapper for a reader of no personal value (a view that reads
+        none): boxes stay shut, so no key is fetched and nothing decrypted;
+        the personal fields read as the placeholders stored in their place
+        (``erased_value``). Caches and keys are shared with this mapper."""
+        reader = copy.copy(self)
+        reader.opens = False
+        return reader
 
     # -- writing ---------------------------------------------------------
 
@@ -403,7 +414,9 @@ class PersonalDataMapper(Mapper[UUID]):
         if rule is not None and (version == 1 or reading.snapshot):
             self._learn_subject(cls, record, version, state, rule)
         box = state.pop(BOX, None)
-        if box is not None:
+        if not self.opens:
+            pass  # sealed (``sealed``): nothing personal is read
+        elif box is not None:
             self._open(state, box, record, version)
         elif any(present(get_path(state, p)) for p in paths) and self.keys.destroyed(
             self._subject(record, rule)
@@ -419,6 +432,8 @@ class PersonalDataMapper(Mapper[UUID]):
     def preload_keys(self, stored_events: Iterable[Any]) -> None:
         """Caches the keys the boxes of ``stored_events`` are sealed under,
         in one query (a reader about to open a page of events calls it)."""
+        if not self.opens:
+            return
         # one search of the page: no match spans two states, as the pattern
         # matches no NUL
         states = b"\0".join(event.state for event in stored_events)

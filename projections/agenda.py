@@ -68,6 +68,7 @@ def utc(value: Any) -> Any:
 
 class Agenda(View):
     name = "agenda"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = {
         "activities": (
             "activity_id UUID PRIMARY KEY, owner_id UUID, kind TEXT NOT NULL,"

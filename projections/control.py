@@ -40,6 +40,7 @@ def due(scheduled_at: datetime | None) -> tuple[datetime | None, datetime | None
 
 class Control(View):
     name = "control"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = TABLES
     indexes: ClassVar[dict[str, str]] = INDEXES
 

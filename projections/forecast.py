@@ -142,6 +142,7 @@ def moment(value: Any) -> datetime:
 
 class Forecast(View):
     name = "forecast"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = {
         "deal_intervals": (
             "opportunity_id UUID NOT NULL, seq INTEGER NOT NULL,"

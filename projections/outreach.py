@@ -37,6 +37,7 @@ OVERRIDDEN = event_class(Activity, "GuardOverridden")
 
 class Outreach(View):
     name = "outreach"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = {
         "approaches": (
             "activity_id UUID PRIMARY KEY, contact_id UUID, account_id UUID,"

@@ -176,6 +176,7 @@ class Runner:
         self._ahead: ReadAhead | Early | None = None
         self._cache: dict[Any, Any] = {}
         self._saved = -1  # the position this runner last committed
+        self._sealed: tuple[Any, Any] | None = None  # (mapper, its sealed reader)
 
     def head(self) -> int:
         """The head of the log, asked once: the caller retries, with backoff."""
@@ -227,11 +228,21 @@ class Runner:
 
     def _read(self, position: int, head: int) -> Page:
         notifications = self._page(position, head)
-        mapper = self.log.mapper
+        mapper = self._mapper()
         if hasattr(mapper, "preload_keys"):  # the page's keys in one query
             mapper.preload_keys(notifications)
         to_event = mapper.to_domain_event
         return notifications, [to_event(n) for n in notifications], head
+
+    def _mapper(self) -> Any:
+        """The log's mapper; for a view that reads no personal value, its
+        reader with the boxes shut (``sealed``), if it has one."""
+        mapper = self.log.mapper
+        if self.view.reads_personal_data or not hasattr(mapper, "sealed"):
+            return mapper
+        if self._sealed is None or self._sealed[0] is not mapper:
+            self._sealed = (mapper, mapper.sealed())
+        return self._sealed[1]
 
     def _page(self, position: int, head: int, limit: int = 0) -> Sequence[Any]:
         return self.log.recorder.select_notifications(  # type: ignore[no-any-return]

@@ -41,6 +41,7 @@ ACCOUNT_SETS = {  # account event -> the columns it sets from ``new``
 
 class Territories(View):
     name = "territories"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = {
         "territories": (
             "territory_id UUID PRIMARY KEY, name TEXT NOT NULL, parent_id UUID,"

@@ -28,6 +28,7 @@ DEAL_STATUS = {"Won": "won", "Lost": "lost", "Reopened": "open"}
 
 class TerritoryCoverage(View):
     name = "territory_coverage"
+    reads_personal_data = False  # boxes stay shut (projections.view)
     tables: ClassVar[dict[str, str]] = {
         "accounts": (
             "account_id UUID PRIMARY KEY, territory TEXT, status TEXT NOT NULL,"

@@ -128,13 +128,18 @@ class View:
     with ``@handles(EventClass, ...)``. ``query_indexes`` names those of
     ``indexes`` that only the view's queries read through, never its handlers
     (nor ``prefetch``): a rebuild builds them in bulk once its rows are in,
-    rather than keeping them up row by row. A change of tables is a new
+    rather than keeping them up row by row. ``reads_personal_data = False``
+    says no handler (nor ``prefetch``) reads a personal value (the fields
+    ``domain.personal`` declares): the runner then reads the log with the
+    boxes shut (no key fetched, nothing decrypted; tested to give the same
+    rows, tests/unit/test_sealed_views.py). A change of tables is a new
     ``name`` (the view rebuilds beside the old one)."""
 
     name: ClassVar[str]
     tables: ClassVar[dict[str, str]]
     indexes: ClassVar[dict[str, str]] = {}
     query_indexes: ClassVar[frozenset[str]] = frozenset()
+    reads_personal_data: ClassVar[bool] = True
     _handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
