@@ -90,14 +90,19 @@ def select_page(
     **filters: Any,
 ) -> Page:
     """A page of ``table`` in ``sort`` order (``-name``: descending; ties by
-    id) after the row ``after``, narrowed by ``FILTERS`` and by each word of
-    ``search`` (each must occur in ``search_text``)."""
+    id) after the row ``after``, narrowed by ``FILTERS`` (an equality filter
+    given a list: any of its values) and by each word of ``search`` (each
+    must occur in ``search_text``)."""
     down, name = sort.startswith("-"), sort.lstrip("-")
     assert name in SORTS[table]
     column, key = "sort_name" if name == "name" else name, KEYS[table]
-    where, params = ["1 = 1"], []
+    where, params = ["1 = 1"], list[Any]()
     for filter_name, value in filters.items():
-        if value is not None:
+        if isinstance(value, list):  # an equality filter: any of the values
+            assert FILTERS[table][filter_name] == f"{filter_name} = %s"
+            where.append(f"{filter_name} IN ({', '.join(['%s'] * len(value))})")
+            params += map(stored, value)
+        elif value is not None:
             where.append(FILTERS[table][filter_name])
             params.append(stored(value))
     for term in (search or "").casefold().split():

@@ -15,12 +15,10 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import Reader
 from api.deps import ContainerDep
-from api.reads import wait_for_position
+from api.reads import absorbed, wait_for_position
 from api.schemas.history import EntryOut, HistoryOut
 from api.schemas.lists import POSITION_MAX
-from commands.base import exists
 from commands.normalise import NO_NUL
-from infra.bootstrap import Container
 from projections.contact_history import ContactHistory
 from projections.contact_history_query import timeline
 
@@ -56,19 +54,6 @@ class HistoryQuery:
 
 
 Query_ = Annotated[HistoryQuery, Depends()]
-
-
-def absorbed(container: Container, record_id: UUID) -> list[UUID]:
-    """The record and every record merged into it (and into those), from the
-    event store: a survivor's timeline is both timelines as one."""
-    found, todo = [record_id], [record_id]
-    while todo and len(found) < 100:
-        record = exists(container.app, todo.pop())
-        for merged in getattr(record, "merges", {}):
-            if UUID(merged) not in found:
-                found.append(UUID(merged))
-                todo.append(UUID(merged))
-    return found
 
 
 def history(

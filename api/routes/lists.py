@@ -5,6 +5,9 @@ Filters, a sort key (``-`` for descending), a text search (``q``) and cursor
 paging: ``next_cursor`` continues the same sort after the last row (ties are
 ordered by id, so no row is skipped or repeated). ``min_position`` (from a
 write's ``position``) waits until the view has applied it: read-your-writes.
+Filtering by a contact or an account that others were merged into also
+finds the rows that name those duplicates (their activities, contacts and
+deals), as the survivor's history does.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.auth import Reader
 from api.deps import ContainerDep
-from api.reads import wait_for_position
+from api.reads import absorbed, wait_for_position
 from api.schemas.list_items import (
     AccountItem,
     ActivityItem,
@@ -43,6 +46,7 @@ from projections.lists_rows import KEYS
 router = APIRouter(tags=["lists"])
 VIEW = Lists.name
 WAIT_SECONDS = 5.0
+MERGEABLE = ("account_id", "contact_id")  # filters naming a contact or account
 T = TypeVar("T", bound=ListItem)
 
 
@@ -63,6 +67,10 @@ def listing(
     wait_for_position(container, VIEW, query.min_position, WAIT_SECONDS)
     store = container.projections.store
     position = store.position(VIEW)  # the rows read below are at least this new
+    filters = query.filters()
+    for merged in MERGEABLE:  # a survivor's rows are also its duplicates'
+        if filters.get(merged) is not None:
+            filters[merged] = absorbed(container, filters[merged])
     with store.reading() as cursor:
         page = select_page(
             cursor,
@@ -72,7 +80,7 @@ def listing(
             after=after,
             limit=query.limit,
             search=query.q,
-            **query.filters(),
+            **filters,
         )
     return ListPage[T](
         items=[item.of(row, KEYS[table]) for row in page.rows],

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from commands.application import SalesApplication
 from commands.base import Caller, Context, execute
 from commands.reps import RegisterRep, register_rep
 from infra.bootstrap import Container, bootstrap
@@ -54,11 +55,16 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 def reps(engine: Engine) -> Engine:
     """The engine, where the reps behind the rep tokens exist (owners must be
     active reps): two events, recorded by an admin."""
+    register_token_reps(engine.container.app)
+    return engine
+
+
+def register_token_reps(app: SalesApplication) -> None:
+    """The reps behind the rep tokens, registered by an admin."""
     admin = Context(Caller("setup", frozenset({"admin"})))
     for rep_id, name in [(REP_ID, "Ann"), (OTHER_REP_ID, "Bob")]:
         command = RegisterRep(id=rep_id, name=name, email=f"{name.lower()}@sfa.dev")
-        execute(register_rep, engine.container.app, command, admin)
-    return engine
+        execute(register_rep, app, command, admin)
 
 
 @pytest.fixture

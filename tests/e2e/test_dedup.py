@@ -19,11 +19,12 @@ from infra.pg_datastore import PgDatastore
 from infra.projection_host import ProjectionHost
 from infra.settings import Settings
 from infra.view_store import PgViewStore
-from tests.e2e.conftest import TOKENS, Engine, auth, post
+from tests.e2e.conftest import TOKENS, Engine, auth, post, register_token_reps
 from tests.services import drop_schema
 from tests.strategies import json_values
 
 SCHEMA, VIEWS = "sfa_test_dedup_e2e", "sfa_test_dedup_e2e_views"
+AT = "2030-05-06T09:30:00+02:00"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -39,6 +40,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     settings = Settings(database_url=url, api_tokens=TOKENS)
     app = SalesApplication(env={**settings.persistence_env(), "SFA_DB_SCHEMA": SCHEMA})
     store = PgViewStore(PgDatastore(url, schema=VIEWS), schema=VIEWS)
+    register_token_reps(app)
     container = Container(settings, app, ProjectionHost(app, store, poll_interval=0.2))
     container.projections.start()
     with TestClient(create_app(lambda: container)) as client:
@@ -54,6 +56,12 @@ def contact(engine: Engine, given: str, family: str, **more: Any) -> Any:
 def history_ids(engine: Engine, contact_id: str) -> set[str]:
     answer = engine.client.get(f"/contacts/{contact_id}/history", headers=auth("rep"))
     return {item["record_id"] for item in answer.json()["items"]}
+
+
+def listed_ids(engine: Engine, path: str, position: int) -> set[str]:
+    answer = engine.client.get(f"{path}&min_position={position}", headers=auth("rep"))
+    assert answer.status_code == 200, answer.text
+    return {item["id"] for item in answer.json()["items"]}
 
 
 class TestDuplicates:
@@ -120,6 +128,36 @@ class TestDuplicates:
         )
         live.container.projections.wait_for("contact_history", back["position"])
         assert history_ids(live, ada["id"]) == {ada["id"]}
+
+    def test_a_survivors_lists_include_its_duplicates_rows(self, live: Engine) -> None:
+        """Activities planned with the duplicate, and contacts of a merged
+        account, are listed under the survivor; unmerged, no longer."""
+        acme = post(live, "/accounts", {"name": "Acme Inc", "web_domain": "acme.com"})
+        other = post(live, "/accounts", {"name": "ACME", "web_domain": "acme.io"})
+        ada = contact(live, "Ada", "Lovelace", account_id=acme["id"])
+        twin = contact(live, "Ada", "Lovelace", account_id=other["id"])
+        call = {"kind": "call", "purpose": "demo", "scheduled_at": AT}
+        mine = post(live, "/activities", {**call, "contact_id": ada["id"]})
+        theirs = post(live, "/activities", {**call, "contact_id": twin["id"]})
+        post(live, f"/contacts/{ada['id']}/merge", {"duplicate_id": twin["id"]})
+        merged = post(
+            live, f"/accounts/{acme['id']}/merge", {"duplicate_id": other["id"]}
+        )
+        at = merged["position"]
+        listed = listed_ids(live, f"/activities?contact_id={ada['id']}", at)
+        assert listed == {mine["id"], theirs["id"]}
+        listed = listed_ids(live, f"/contacts?account_id={acme['id']}", at)
+        assert listed == {ada["id"], twin["id"]}
+        assert listed_ids(live, f"/activities?contact_id={twin['id']}", at) == {
+            theirs["id"]
+        }
+        back = post(
+            live, f"/contacts/{ada['id']}/unmerge", {"duplicate_id": twin["id"]}
+        )
+        listed = listed_ids(
+            live, f"/activities?contact_id={ada['id']}", back["position"]
+        )
+        assert listed == {mine["id"]}
 
     def test_not_a_duplicate_is_not_proposed_again(self, live: Engine) -> None:
         one = contact(live, "John", "Smith")
