@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.utils import get_topic
 
-from projections.view import Batch, Cursor, Step, Tables, View
+from projections.view import Batch, Cursor, Step, Tables, View, reader_for
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class Runner:
         self._ahead: ReadAhead | Early | None = None
         self._cache: dict[Any, Any] = {}
         self._saved = -1  # the position this runner last committed
-        self._sealed: tuple[Any, Any] | None = None  # (mapper, its sealed reader)
+        self._reader: tuple[Any, Any] | None = None  # (mapper, the view's reader)
 
     def head(self) -> int:
         """The head of the log, asked once: the caller retries, with backoff."""
@@ -238,11 +238,9 @@ class Runner:
         """The log's mapper; for a view that reads no personal value, its
         reader with the boxes shut (``sealed``), if it has one."""
         mapper = self.log.mapper
-        if self.view.reads_personal_data or not hasattr(mapper, "sealed"):
-            return mapper
-        if self._sealed is None or self._sealed[0] is not mapper:
-            self._sealed = (mapper, mapper.sealed())
-        return self._sealed[1]
+        if self._reader is None or self._reader[0] is not mapper:
+            self._reader = (mapper, reader_for(self.view, mapper))
+        return self._reader[1]
 
     def _page(self, position: int, head: int, limit: int = 0) -> Sequence[Any]:
         return self.log.recorder.select_notifications(  # type: ignore[no-any-return]

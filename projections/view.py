@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from projections.batch import Batch, Cursor
 
-__all__ = ["Batch", "Cursor", "Step", "Tables", "View", "handles"]
+__all__ = ["Batch", "Cursor", "Step", "Tables", "View", "handles", "reader_for"]
 
 E = TypeVar("E")
 
@@ -173,6 +173,15 @@ class View:
 
     def handles(self, event_class: type) -> bool:
         return event_class in self._handlers
+
+
+def reader_for(view: View, mapper: Any) -> Any:
+    """The mapper ``view`` reads events with: ``mapper``, or for a view that
+    reads no personal value its reader with the boxes shut (``sealed``), if
+    it has one."""
+    if view.reads_personal_data or not hasattr(mapper, "sealed"):
+        return mapper
+    return mapper.sealed()
 
 
 def handles(*event_classes: type) -> Callable[[Callable[..., None]], Any]:

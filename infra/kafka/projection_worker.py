@@ -18,7 +18,8 @@ What must hold:
   its original: the head of a partition's buffer, once copies at or below the
   position are dropped, is its smallest event not yet applied.
 - Sealed personal data is opened with the application's mapper (its key
-  table), as the log runners' events are (``infra.kafka.decode``).
+  table), as the log runners' events are (``infra.kafka.decode``), and
+  left shut, as there, for a view that reads none (``reader_for``).
 Throughput is that of one runner (the order is global); the gain is
 availability: any worker may die and the others carry on.
 """
@@ -39,7 +40,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
 from infra.kafka.decode import domain_event
 from infra.view_store import ViewStore
-from projections.view import Batch, Cursor, Step, View
+from projections.view import Batch, Cursor, Step, View, reader_for
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,10 @@ class KafkaViewWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         mapper: Mapper[UUID] | None = None,
         **options: Any,
     ) -> None:
-        """``mapper``: the application's, to open sealed personal data."""
+        """``mapper``: the application's, to open sealed personal data (left
+        shut for a view that reads none: ``View.reads_personal_data``)."""
         self.view = view
-        self.mapper = mapper
+        self.mapper = reader_for(view, mapper)
         self.store = store
         self.max_batch = max_batch
         self.tables = store.names(type(view))

@@ -83,6 +83,25 @@ def test_sealed_events_come_back_opened_as_from_the_log(store: Path) -> None:
     reader.close()
 
 
+def test_with_the_boxes_shut_they_come_back_as_from_the_log(store: Path) -> None:
+    """A view that reads no personal value, fed from Kafka, reads what it
+    reads fed from the log (``PersonalDataMapper.sealed``)."""
+    writer, reader = sqlite_app(store), sqlite_app(store)
+    shut_writer = writer.mapper.sealed()  # type: ignore[attr-defined]
+    shut_reader = reader.mapper.sealed()  # type: ignore[attr-defined]
+    encoder = CloudEventEncoder(writer.mapper)
+    sealed = 0
+    for notification in writer.recorder.select_notifications(start=1, limit=10**6):
+        sent = json.loads(encoder.message(notification).value)
+        sealed += BOX in sent["data"]
+        logged = shut_writer.to_domain_event(notification)
+        received = domain_event(sent, shut_reader)
+        assert vars(received) == vars(logged), sent["type"]
+    assert sealed > 50
+    writer.close()
+    reader.close()
+
+
 def test_once_forgotten_they_come_back_erased_as_from_the_log(store: Path) -> None:
     writer = sqlite_app(store)
     contacts = [

@@ -18,7 +18,7 @@ from infra.projection_host import VIEWS
 from infra.settings import Settings
 from infra.view_store import SQLiteViewStore
 from projections.runner import Runner
-from projections.view import View
+from projections.view import View, reader_for
 from tests.view_rows import sorted_rows
 
 SEALED = [view for view in VIEWS if not view.reads_personal_data]
@@ -95,3 +95,13 @@ def test_a_sealed_reader_fetches_no_key(logged: Container) -> None:
     events = [fresh.to_domain_event(n) for n in page]
     assert len(events) == len(page)
     assert mapper.opens and not fresh.opens
+
+
+def test_each_view_is_given_the_reader_it_declares(logged: Container) -> None:
+    """What the log's runners and the Kafka view workers read with."""
+    mapper = logged.app.mapper
+    for view in VIEWS:
+        reader = reader_for(view(), mapper)
+        assert reader.opens is view.reads_personal_data, view.name
+        assert (reader is mapper) is view.reads_personal_data, view.name
+    assert reader_for(SEALED[0](), None) is None  # no mapper: nothing to open
