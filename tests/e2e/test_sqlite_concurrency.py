@@ -54,7 +54,10 @@ def test_concurrent_pairs_of_writes_while_views_catch_up(catching_up: Engine) ->
     failed = [(status, body) for status, _, body in results if status != 201]
     assert failed == []
     slowest = max(seconds for _, seconds, _ in results)
-    assert slowest < 3.0  # none waited out the pool's or SQLite's 5 s timeout
+    # none waited out the pool's or SQLite's 5 s timeout (a margin below it
+    # made this fail on a machine loaded by other work: 3.3 s, in a CI run
+    # four times slower than usual, every write answering 201)
+    assert slowest < 5.0
     positions = {body["position"] for _, _, body in results}
     assert len(positions) == 2 * PAIRS  # each write recorded once
     for _, _, body in results:
